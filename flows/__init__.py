@@ -1,0 +1,3 @@
+"""Prefect flows: the demo pipelines, the scheduled compliance scan, replay."""
+
+__all__: list[str] = []

@@ -1,0 +1,117 @@
+"""The ``lineage`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from lineage_api.core.errors import ConfigurationError
+from lineage_api.core.settings import Settings, get_settings
+from lineage_api.store.protocol import GraphStore
+
+app = typer.Typer(help="ai-lineage: where did this AI output come from, and was it allowed?", no_args_is_help=True)
+schema_app = typer.Typer(help="The graph schema (constraints, indexes, tables).", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+console = Console()
+err = Console(stderr=True)
+
+
+def open_store(settings: Settings) -> GraphStore:
+    """Open the configured store or exit with one clear line."""
+    from lineage_api.store.factory import build_store
+
+    try:
+        return build_store(settings)
+    except ConfigurationError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the API on the configured store (embedded unless LINEAGE_NEO4J__URI is set)."""
+    import uvicorn
+
+    from lineage_api.app import create_app
+
+    settings = get_settings()
+    store = open_store(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console.print(f"ai-lineage on http://{host}:{port} (store: {store.kind}, data: {settings.data_dir})")
+    uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
+    store.close()
+
+
+@schema_app.command("apply")
+def schema_apply() -> None:
+    """Create the store's constraints and indexes (idempotent)."""
+    settings = get_settings()
+    store = open_store(settings)
+    try:
+        store.apply_schema()
+        console.print(f"schema applied to the {store.kind} store")
+    finally:
+        store.close()
+
+
+@app.command()
+def verify() -> None:
+    """Recompute the event log's hash chain (and every replica's chain in the graph); exit 1 on a break."""
+    from lineage_api.ingest.eventlog import EventLog
+    from lineage_api.ingest.service import verify as verify_all
+
+    settings = get_settings()
+    eventlog = EventLog(settings.data_dir / "events.sqlite")
+    store = open_store(settings)
+    try:
+        result = verify_all(eventlog=eventlog, store=store)
+    finally:
+        store.close()
+        eventlog.close()
+    for chain in result.chains:
+        mark = "[green]ok[/]" if chain.ok else f"[red]broken at {chain.firstBreak}: {chain.reason}[/]"
+        console.print(f"{chain.source}: {chain.count} events, {mark}")
+    console.print_json(json.dumps({"ok": result.ok, "count": result.count, "firstBreak": result.firstBreak}))
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def replay() -> None:
+    """Rebuild the graph from the event log."""
+    from lineage_api.ingest.eventlog import EventLog
+    from lineage_api.ingest.replay import replay as run_replay
+
+    settings = get_settings()
+    eventlog = EventLog(settings.data_dir / "events.sqlite")
+    store = open_store(settings)
+    try:
+        with Progress(console=console) as progress:
+            task = progress.add_task("replaying", total=eventlog.last_seq())
+            count = run_replay(
+                store=store,
+                eventlog=eventlog,
+                replica=settings.replica_id,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+        console.print(f"replayed {count} events into the {store.kind} store")
+    finally:
+        store.close()
+        eventlog.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigurationError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        sys.exit(2)

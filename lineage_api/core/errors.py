@@ -1,0 +1,60 @@
+"""Domain errors, one hierarchy, mapped to HTTP status codes in one place (``lineage_api.app``).
+
+    LineageError                      500  (unexpected; logged with a request id, generic body)
+    ├── InvalidInput                  400  the request cannot be understood (names the field)
+    │   └── PayloadTooLarge           413  the body is over the configured limit
+    ├── NotFound                      404  the node, run or facet does not exist
+    ├── StoreUnavailable              503  the graph store does not answer (transient; clients retry)
+    └── ConfigurationError            --   bad settings at start-up (reported once, then exit)
+
+Every error body has one shape: ``{"error": {"code", "message", "field"?, "requestId"?}}``.
+"""
+
+from __future__ import annotations
+
+
+class LineageError(Exception):
+    """Base of every error this service raises on purpose."""
+
+    code = "internal_error"
+    status = 500
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(LineageError):
+    """The request is not something we can accept; the message names the field."""
+
+    code = "invalid_input"
+    status = 400
+
+
+class PayloadTooLarge(InvalidInput):
+    """The request body is larger than the configured limit."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+class NotFound(LineageError):
+    """The thing asked for does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class StoreUnavailable(LineageError):
+    """The graph store did not answer; the request may be retried."""
+
+    code = "store_unavailable"
+    status = 503
+
+
+class ConfigurationError(LineageError):
+    """Settings are wrong or the configured store cannot be reached at start-up."""
+
+    code = "configuration_error"
+    status = 500

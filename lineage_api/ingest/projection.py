@@ -1,0 +1,340 @@
+"""Projecting logged OpenLineage events onto the graph: events in, one idempotent ``ChangeBatch`` out.
+
+Nodes whose properties merge across events (jobs, runs, datasets) are read once per batch, merged in memory in
+log order, and written back; everything else is a plain upsert. Applying the same events again gives the same graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph_schema import EdgeType, NodeLabel
+from lineage_api.core import ids
+from lineage_api.ingest import facets as f
+from lineage_api.ingest.parse import DatasetRef, EventKind, ParsedEvent
+from lineage_api.store.protocol import ChangeBatch, EdgeUpsert, GraphStore, NodeUpsert
+
+TERMINAL = {"COMPLETE": "COMPLETED", "FAIL": "FAILED", "ABORT": "ABORTED"}
+_STATE_RANK = {"RUNNING": 0, "ABORTED": 1, "FAILED": 2, "COMPLETED": 3}
+UNKNOWN_VERSION = "unknown"
+# Labels whose properties merge across events: read from the store before they are changed.
+_MERGED_LABELS = {NodeLabel.JOB, NodeLabel.RUN, NodeLabel.DATASET, NodeLabel.DATASET_VERSION}
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as the log holds it: its position, hashes and parsed content."""
+
+    replica: str
+    seq: int
+    hash: str
+    prev_hash: str
+    content_hash: str
+    received_at: str
+    body: str
+    event: ParsedEvent
+
+
+def event_node_id(replica: str, seq: int) -> str:
+    return ids.keyed_id(NodeLabel.EVENT, f"{replica}:{seq:012d}")
+
+
+def merge_run_state(props: dict[str, Any], event_type: str | None, at: str) -> None:
+    """Run state by eventTime, terminal states stay terminal; commutative, so arrival order does not matter."""
+    state = TERMINAL.get(event_type or "", "RUNNING")
+    terminal = event_type in TERMINAL
+    current = (bool(props.get("terminal")), props.get("stateAt", ""), _STATE_RANK.get(props.get("state", ""), -1))
+    candidate = (terminal, at, _STATE_RANK[state])
+    if "state" not in props or candidate > current:
+        props.update(state=state, stateAt=at, terminal=terminal)
+        if terminal:
+            props["endedAt"] = at
+    if event_type == "START" and (not props.get("startedAt") or at < props["startedAt"]):
+        props["startedAt"] = at
+    if not props.get("firstEventAt") or at < props["firstEventAt"]:
+        props["firstEventAt"] = at
+    if at > props.get("lastEventAt", ""):
+        props["lastEventAt"] = at
+
+
+class Projection:
+    """Accumulates one batch of changes; ``load`` the mergeable nodes first, then ``add`` events in log order."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self.nodes: dict[str, tuple[NodeLabel, dict[str, Any]]] = {}
+        self.edges: dict[tuple[str, str, str], EdgeUpsert] = {}
+        self.queried: set[str] = set()
+
+    # -- building blocks -------------------------------------------------------------------------------------
+    def load(self, events: Sequence[ParsedEvent]) -> None:
+        wanted: set[str] = set()
+        for event in events:
+            if event.run_id:
+                wanted.add(ids.run_id(event.run_id))
+                parent = f.parent_of(event.run_facets)
+                if parent:
+                    wanted.add(ids.run_id(parent[0]))
+            if event.job_namespace and event.job_name:
+                wanted.add(ids.job_id(event.job_namespace, event.job_name))
+            for ref in (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ())):
+                wanted.add(ids.dataset_id(ref.namespace, ref.name))
+        self._fetch(wanted)
+        # Second phase: the dataset versions these events most likely touch, now that datasets are known.
+        versions: set[str] = set()
+        for event in events:
+            for ref in event.outputs:
+                version = f.string_at(ref.facets, "version", "datasetVersion") or event.run_id
+                if version:
+                    versions.add(ids.dataset_version_id(ref.namespace, ref.name, version))
+            for ref in event.inputs:
+                dataset = self.nodes.get(ids.dataset_id(ref.namespace, ref.name))
+                version = f.string_at(ref.facets, "version", "datasetVersion") or (
+                    dataset[1].get("latestVersion") if dataset else None
+                )
+                versions.add(ids.dataset_version_id(ref.namespace, ref.name, version or UNKNOWN_VERSION))
+        self._fetch(versions)
+
+    def _fetch(self, wanted: set[str]) -> None:
+        missing = wanted - self.queried - self.nodes.keys()
+        self.queried |= missing
+        for node in self.store.get_nodes(missing):
+            self.nodes[node.id] = (node.label, dict(node.props))
+
+    def node(self, node_id: str, label: NodeLabel, **props: Any) -> dict[str, Any]:
+        """The (mutable) properties of a node in this batch, creating it with ``props`` if new."""
+        if node_id not in self.nodes and label in _MERGED_LABELS:
+            self._fetch({node_id})
+        if node_id not in self.nodes:
+            self.nodes[node_id] = (label, {})
+        current = self.nodes[node_id][1]
+        for key, value in props.items():
+            if value is not None:
+                current[key] = value
+        return current
+
+    def edge(self, src: str, etype: EdgeType, dst: str, at: str, **props: Any) -> None:
+        key = (src, etype.value, dst)
+        props_at = at
+        existing = self.edges.get(key)
+        if existing is not None:
+            # The latest observation's properties win, whatever order the events came in.
+            if existing.observed_at > at:
+                props, props_at = {**props, **existing.props}, existing.observed_at
+            else:
+                props = {**existing.props, **props}
+            at = min(at, existing.at)
+        self.edges[key] = EdgeUpsert(src, etype, dst, at, props, props_at)
+
+    def batch(self) -> ChangeBatch:
+        nodes = [NodeUpsert(i, label, props) for i, (label, props) in sorted(self.nodes.items())]
+        return ChangeBatch(nodes, [self.edges[k] for k in sorted(self.edges)])
+
+    # -- events ----------------------------------------------------------------------------------------------
+    def add(self, logged: LoggedEvent) -> None:
+        event = logged.event
+        if event.kind is EventKind.RUN:
+            self._run_event(event)
+        elif event.kind is EventKind.JOB:
+            self._job(event)
+            for ref in (*event.inputs, *event.outputs):
+                self._dataset(ref, event.event_time)
+        elif event.dataset is not None:
+            self._dataset(event.dataset, event.event_time)
+        self.node(
+            event_node_id(logged.replica, logged.seq),
+            NodeLabel.EVENT,
+            replica=logged.replica,
+            seq=logged.seq,
+            hash=logged.hash,
+            prevHash=logged.prev_hash,
+            contentHash=logged.content_hash,
+            receivedAt=logged.received_at,
+            eventTime=event.event_time,
+            kind=event.kind.value,
+            eventType=event.event_type,
+            runId=event.run_id,
+            body=logged.body,
+        )
+
+    def _job(self, event: ParsedEvent) -> str:
+        assert event.job_namespace is not None and event.job_name is not None
+        job_id = ids.job_id(event.job_namespace, event.job_name)
+        props = self.node(job_id, NodeLabel.JOB, namespace=event.job_namespace, name=event.job_name)
+        facets, times = f.merge_facets(
+            props.get("facets", {}), props.get("facetsAt", {}), event.job_facets, event.event_time
+        )
+        props.update(facets=facets, facetsAt=times)
+        for key, value in (
+            ("jobType", f.string_at(facets, "jobType", "jobType")),
+            ("integration", f.string_at(facets, "jobType", "integration")),
+            ("processingType", f.string_at(facets, "jobType", "processingType")),
+            ("description", f.string_at(facets, "documentation", "description")),
+            ("owners", f.owners(facets)),
+        ):
+            if value is not None:
+                props[key] = value
+        if event.event_time > props.get("updatedAt", ""):
+            props["updatedAt"] = event.event_time
+        return job_id
+
+    def _run_event(self, event: ParsedEvent) -> None:
+        assert event.run_id is not None
+        job_id = self._job(event)
+        run_id = ids.run_id(event.run_id)
+        at = event.event_time
+        props = self.node(run_id, NodeLabel.RUN, runId=event.run_id)
+        props.update(jobId=job_id, jobNamespace=event.job_namespace, jobName=event.job_name)
+        if event.producer:
+            props["producer"] = event.producer
+        merge_run_state(props, event.event_type, at)
+        facets, times = f.merge_facets(props.get("facets", {}), props.get("facetsAt", {}), event.run_facets, at)
+        props.update(facets=facets, facetsAt=times)
+        for key, value in (
+            ("nominalStartTime", f.string_at(facets, "nominalTime", "nominalStartTime")),
+            ("nominalEndTime", f.string_at(facets, "nominalTime", "nominalEndTime")),
+            ("errorMessage", f.error_message(facets)),
+        ):
+            if value is not None:
+                props[key] = value
+        self.edge(run_id, EdgeType.RUN_OF, job_id, at)
+        parent = f.parent_of(event.run_facets)
+        if parent and parent[0] != event.run_id:
+            parent_id = ids.run_id(parent[0])
+            parent_props = self.node(parent_id, NodeLabel.RUN, runId=parent[0])
+            if parent[1] and parent[2]:
+                parent_job = ids.job_id(parent[1], parent[2])
+                self.node(parent_job, NodeLabel.JOB, namespace=parent[1], name=parent[2])
+                parent_props.setdefault("jobId", parent_job)
+                self.edge(parent_id, EdgeType.RUN_OF, parent_job, at)
+            props["parentRunId"] = parent[0]
+            if parent[3]:
+                props["rootRunId"] = parent[3]
+            self.edge(run_id, EdgeType.PARENT, parent_id, at)
+        for ref in event.inputs:
+            version_id = self._input_version(ref, at)
+            self.edge(run_id, EdgeType.READ, version_id, at)
+        for ref in event.outputs:
+            version_id = self._output_version(ref, event.run_id, at)
+            self.edge(run_id, EdgeType.WROTE, version_id, at)
+            self._column_lineage(ref, event.run_id, at)
+
+    def _dataset(self, ref: DatasetRef, at: str) -> str:
+        dataset_id = ids.dataset_id(ref.namespace, ref.name)
+        props = self.node(dataset_id, NodeLabel.DATASET, namespace=ref.namespace, name=ref.name)
+        facets, times = f.merge_facets(props.get("facets", {}), props.get("facetsAt", {}), ref.facets, at)
+        props.update(facets=facets, facetsAt=times)
+        dataset_type = f.string_at(facets, "datasetType", "datasetType")
+        if dataset_type:
+            props["datasetType"] = dataset_type.upper()
+        found_owners = f.owners(facets)
+        if found_owners is not None:
+            props["owners"] = found_owners
+        if "tags" in ref.facets:
+            dataset_tags = [t for t in f.tags(facets) if t.field is None]
+            props["tags"] = [{"key": t.key, "value": t.value} for t in dataset_tags]
+            props["external"] = any(t.key == "boundary" and t.value == "external" for t in dataset_tags)
+        if at > props.get("updatedAt", ""):
+            props["updatedAt"] = at
+        self._fields(ref, facets, at)
+        symlinks = ref.facets.get("symlinks")
+        if isinstance(symlinks, dict) and isinstance(symlinks.get("identifiers"), list):
+            for ident in symlinks["identifiers"]:
+                if isinstance(ident, dict) and ident.get("namespace") and ident.get("name"):
+                    ns, name = str(ident["namespace"]), str(ident["name"])
+                    other = ids.dataset_id(ns, name)
+                    self.node(other, NodeLabel.DATASET, namespace=ns, name=name)
+                    self.edge(dataset_id, EdgeType.SYMLINK, other, at, type=str(ident.get("type") or ""))
+        return dataset_id
+
+    def _field(self, namespace: str, name: str, field: str, at: str) -> tuple[str, dict[str, Any]]:
+        dataset_id = ids.dataset_id(namespace, name)
+        self.node(dataset_id, NodeLabel.DATASET, namespace=namespace, name=name)
+        field_id = ids.field_id(namespace, name, field)
+        props = self.node(field_id, NodeLabel.FIELD, namespace=namespace, name=name, field=field)
+        self.edge(dataset_id, EdgeType.HAS_FIELD, field_id, at)
+        return field_id, props
+
+    def _fields(self, ref: DatasetRef, facets: dict[str, Any], at: str) -> None:
+        if "schema" in ref.facets:
+            for item in f.schema_fields(ref.facets):
+                _, props = self._field(ref.namespace, ref.name, item.path, at)
+                props.update({k: v for k, v in (("type", item.type), ("description", item.description)) if v})
+        if "tags" in ref.facets:
+            by_field: dict[str, list[dict[str, str]]] = {}
+            for tag in f.tags(ref.facets):
+                if tag.field:
+                    by_field.setdefault(tag.field, []).append({"key": tag.key, "value": tag.value})
+            for field, field_tags in by_field.items():
+                _, props = self._field(ref.namespace, ref.name, field, at)
+                props["tags"] = field_tags
+                props["classifications"] = sorted({t["value"] for t in field_tags if t["key"] == "classification"})
+
+    def _version_node(self, ref: DatasetRef, version: str, at: str, run_id: str | None) -> str:
+        dataset_id = ids.dataset_id(ref.namespace, ref.name)
+        version_id = ids.dataset_version_id(ref.namespace, ref.name, version)
+        props = self.node(
+            version_id, NodeLabel.DATASET_VERSION, namespace=ref.namespace, name=ref.name, version=version
+        )
+        if not props.get("createdAt") or at < props["createdAt"]:
+            props["createdAt"] = at
+        if run_id:
+            props["runId"] = run_id
+        dataset = self.nodes[dataset_id][1]
+        if dataset.get("datasetType"):
+            props["datasetType"] = dataset["datasetType"]
+        self.edge(version_id, EdgeType.VERSION_OF, dataset_id, at)
+        return version_id
+
+    def _input_version(self, ref: DatasetRef, at: str) -> str:
+        dataset_id = self._dataset(ref, at)
+        dataset = self.nodes[dataset_id][1]
+        version = f.string_at(ref.facets, "version", "datasetVersion")
+        if version is None:
+            # The version read is the latest one written before the read (a write at the same instant is not
+            # assumed to precede it); a dataset no instrumented run wrote gets "unknown", a gap the trace reports.
+            latest_at = dataset.get("latestVersionAt", "")
+            version = dataset.get("latestVersion") if latest_at and latest_at < at else None
+        return self._version_node(ref, version or UNKNOWN_VERSION, at, None)
+
+    def _output_version(self, ref: DatasetRef, run: str, at: str) -> str:
+        dataset_id = self._dataset(ref, at)
+        dataset = self.nodes[dataset_id][1]
+        version = f.string_at(ref.facets, "version", "datasetVersion") or run
+        version_id = self._version_node(ref, version, at, run)
+        version_props = self.nodes[version_id][1]
+        if at > version_props.get("writtenAt", ""):
+            version_props["writtenAt"] = at
+        # The latest version is the one written last (max over writes, so arrival order does not matter).
+        written = version_props["writtenAt"]
+        if (written, version) >= (dataset.get("latestVersionAt", ""), dataset.get("latestVersion", "")):
+            dataset.update(latestVersion=version, latestVersionAt=written)
+        return version_id
+
+    def _column_lineage(self, ref: DatasetRef, run: str, at: str) -> None:
+        out_fields = [x.path for x in f.schema_fields(ref.facets)]
+        for d in f.column_lineage(ref.facets, out_fields):
+            target, _ = self._field(ref.namespace, ref.name, d.output_field, at)
+            source, _ = self._field(d.namespace, d.name, d.field, at)
+            self.edge(
+                target,
+                EdgeType.DERIVED_FROM,
+                source,
+                at,
+                type=d.type,
+                subtypes=list(d.subtypes),
+                masking=d.masking,
+                runId=run,
+                description=d.description,
+            )
+
+
+def project(store: GraphStore, events: Sequence[LoggedEvent]) -> ChangeBatch:
+    """The changes that apply ``events`` (in log order) to the graph."""
+    projection = Projection(store)
+    projection.load([e.event for e in events])
+    for logged in events:
+        projection.add(logged)
+    return projection.batch()

@@ -1,0 +1,119 @@
+"""OpenLineage ingestion endpoints and the raw event log."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from lineage_api.core.deps import StateDep
+from lineage_api.core.errors import PayloadTooLarge
+from lineage_api.ingest import service
+from lineage_api.ingest.pipeline import IngestPipeline
+from lineage_api.ingest.schemas import BatchResult, EventPage, IngestResult, VerifyResult
+
+router = APIRouter(prefix="/api/v1", tags=["ingest"])
+
+_EVENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": "An OpenLineage RunEvent, DatasetEvent or JobEvent (spec 2-0-2).",
+                    "additionalProperties": True,
+                }
+            }
+        },
+    }
+}
+_BATCH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
+    }
+}
+
+
+def _pipeline(state: StateDep) -> IngestPipeline:
+    assert state.pipeline is not None
+    return state.pipeline
+
+
+async def _read_json(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"body is larger than {limit} bytes", field="body")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"body is larger than {limit} bytes", field="body")
+        chunks.append(chunk)
+    return service.decode_body(b"".join(chunks), encoding=request.headers.get("content-encoding"), limit=limit)
+
+
+async def _wait_projected(pipeline: IngestPipeline, seq: int, wait_ms: int) -> bool:
+    deadline = time.monotonic() + wait_ms / 1000
+    while pipeline.positions()[1] < seq:
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(0.003)
+    return True
+
+
+@router.post(
+    "/lineage",
+    response_model=IngestResult,
+    status_code=201,
+    responses={202: {"model": IngestResult, "description": "Durably accepted, not yet in the graph."}},
+    openapi_extra=_EVENT_BODY,
+)
+async def post_event(request: Request, state: StateDep) -> JSONResponse:
+    """Accept one OpenLineage event: 201 once in the graph, 202 once durably logged."""
+    pipeline = _pipeline(state)
+    data = await _read_json(request, state.settings.ingest.max_body_bytes)
+    seq, duplicate, event = await run_in_threadpool(service.accept_one, pipeline=pipeline, data=data)
+    projected = await _wait_projected(pipeline, seq, state.settings.ingest.ack_wait_ms)
+    result = IngestResult(
+        status="projected" if projected else "accepted",
+        seq=seq,
+        replica=pipeline.replica,
+        duplicate=duplicate,
+        notes=list(event.notes),
+    )
+    return JSONResponse(result.model_dump(), status_code=201 if projected else 202)
+
+
+@router.post("/lineage/batch", response_model=BatchResult, openapi_extra=_BATCH_BODY)
+async def post_batch(request: Request, state: StateDep) -> BatchResult:
+    """Accept an array of events; good ones are kept even when others are rejected."""
+    data = await _read_json(request, state.settings.ingest.max_body_bytes)
+    return await run_in_threadpool(
+        service.accept_batch,
+        pipeline=_pipeline(state),
+        data=data,
+        max_events=state.settings.ingest.max_batch_events,
+    )
+
+
+@router.get("/events", response_model=EventPage)
+def get_events(
+    state: StateDep,
+    after: Annotated[int, Query(ge=0, description="Return events with a sequence number above this.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> EventPage:
+    """The raw events of this replica's log, in log order."""
+    return service.read_events(pipeline=_pipeline(state), after=after, limit=limit)
+
+
+@router.get("/events/verify", response_model=VerifyResult)
+def verify_events(state: StateDep) -> VerifyResult:
+    """Recompute the hash chains of the local log and of every replica's events in the graph store."""
+    return service.verify(eventlog=_pipeline(state).log, store=state.store)

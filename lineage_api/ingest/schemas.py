@@ -1,0 +1,67 @@
+"""The ingestion API contract."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class IngestResult(BaseModel):
+    status: Literal["projected", "accepted"] = Field(
+        description="'projected': in the graph (201); 'accepted': durably logged, projection pending (202)."
+    )
+    seq: int = Field(description="The event's sequence number in this replica's log.")
+    replica: str = Field(description="The replica whose log holds the event.")
+    duplicate: bool = Field(description="True when an identical event was already logged.")
+    notes: list[str] = Field(default_factory=list, description="Leniencies applied while parsing.")
+
+
+class BatchSummary(BaseModel):
+    received: int
+    successful: int
+    failed: int
+    retriable: int
+    non_retriable: int
+
+
+class FailedEvent(BaseModel):
+    index: int
+    reason: str
+    retriable: bool
+
+
+class BatchResult(BaseModel):
+    status: Literal["success", "partial_success"]
+    summary: BatchSummary
+    failed_events: list[FailedEvent]
+
+
+class LoggedEventOut(BaseModel):
+    seq: int
+    replica: str
+    hash: str
+    prevHash: str
+    contentHash: str
+    receivedAt: str
+    event: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    events: list[LoggedEventOut]
+    next_after: int | None = Field(description="Pass as `after` to read the next page; null at the end.")
+
+
+class ChainStatus(BaseModel):
+    source: str = Field(description="'log' (this replica's local log) or 'graph:<replica>' (events in the store).")
+    ok: bool
+    count: int
+    firstBreak: int | None
+    reason: str | None = None
+
+
+class VerifyResult(BaseModel):
+    ok: bool
+    count: int = Field(description="Events checked in this replica's local log.")
+    firstBreak: int | None = Field(description="First sequence number of the local log that breaks the chain.")
+    chains: list[ChainStatus]
