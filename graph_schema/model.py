@@ -86,3 +86,25 @@ def neo4j_schema_statements() -> list[str]:
 def embedded_schema_sql() -> str:
     """The embedded (SQLite) store's schema script; every statement is idempotent."""
     return _read("embedded/schema.sql")
+
+
+GOVERNANCE_FACETS: dict[str, str] = {
+    "aigov_useCase": "job",
+    "aigov_outputs": "outputFacets",
+    "aigov_approval": "run",
+    "aigov_review": "run",
+    "aigov_decision": "run",
+    "aigov_evaluation": "run",
+    "aigov_incident": "run",
+}
+"""The governance facets (contract v1) and where each travels in an OpenLineage event."""
+
+
+def facet_schema(name: str) -> dict[str, object]:
+    """The JSON Schema of a governance facet; ``KeyError`` when there is no such facet."""
+    import json
+
+    if name not in GOVERNANCE_FACETS:
+        raise KeyError(name)
+    loaded: dict[str, object] = json.loads(_read(f"facets/{name}.json"))
+    return loaded

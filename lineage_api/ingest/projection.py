@@ -12,7 +12,10 @@ from typing import Any
 
 from graph_schema import EdgeType, NodeLabel
 from lineage_api.core import ids
+from lineage_api.core.errors import InvalidInput
+from lineage_api.core.times import normalize
 from lineage_api.ingest import facets as f
+from lineage_api.ingest.governance import project_governance
 from lineage_api.ingest.parse import DatasetRef, EventKind, ParsedEvent
 from lineage_api.store.protocol import ChangeBatch, EdgeUpsert, GraphStore, NodeUpsert
 
@@ -20,7 +23,7 @@ TERMINAL = {"COMPLETE": "COMPLETED", "FAIL": "FAILED", "ABORT": "ABORTED"}
 _STATE_RANK = {"RUNNING": 0, "ABORTED": 1, "FAILED": 2, "COMPLETED": 3}
 UNKNOWN_VERSION = "unknown"
 # Labels whose properties merge across events: read from the store before they are changed.
-_MERGED_LABELS = {NodeLabel.JOB, NodeLabel.RUN, NodeLabel.DATASET, NodeLabel.DATASET_VERSION}
+_MERGED_LABELS = {NodeLabel.JOB, NodeLabel.RUN, NodeLabel.DATASET, NodeLabel.DATASET_VERSION, NodeLabel.APPROVAL}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,15 @@ class LoggedEvent:
     received_at: str
     body: str
     event: ParsedEvent
+
+
+def _time_or_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return normalize(value, field="time")
+    except InvalidInput:
+        return value
 
 
 def event_node_id(replica: str, seq: int) -> str:
@@ -193,8 +205,8 @@ class Projection:
         facets, times = f.merge_facets(props.get("facets", {}), props.get("facetsAt", {}), event.run_facets, at)
         props.update(facets=facets, facetsAt=times)
         for key, value in (
-            ("nominalStartTime", f.string_at(facets, "nominalTime", "nominalStartTime")),
-            ("nominalEndTime", f.string_at(facets, "nominalTime", "nominalEndTime")),
+            ("nominalStartTime", _time_or_none(f.string_at(facets, "nominalTime", "nominalStartTime"))),
+            ("nominalEndTime", _time_or_none(f.string_at(facets, "nominalTime", "nominalEndTime"))),
             ("errorMessage", f.error_message(facets)),
         ):
             if value is not None:
@@ -213,13 +225,18 @@ class Projection:
             if parent[3]:
                 props["rootRunId"] = parent[3]
             self.edge(run_id, EdgeType.PARENT, parent_id, at)
+        read: list[tuple[DatasetRef, str]] = []
         for ref in event.inputs:
             version_id = self._input_version(ref, at)
             self.edge(run_id, EdgeType.READ, version_id, at)
+            read.append((ref, version_id))
+        written: list[tuple[DatasetRef, str]] = []
         for ref in event.outputs:
             version_id = self._output_version(ref, event.run_id, at)
             self.edge(run_id, EdgeType.WROTE, version_id, at)
             self._column_lineage(ref, event.run_id, at)
+            written.append((ref, version_id))
+        project_governance(self, event, run_id=run_id, job_id=job_id, read=read, written=written)
 
     def _dataset(self, ref: DatasetRef, at: str) -> str:
         dataset_id = ids.dataset_id(ref.namespace, ref.name)
@@ -232,6 +249,9 @@ class Projection:
         found_owners = f.owners(facets)
         if found_owners is not None:
             props["owners"] = found_owners
+        description = f.string_at(facets, "documentation", "description")
+        if description is not None:
+            props["description"] = description
         if "tags" in ref.facets:
             dataset_tags = [t for t in f.tags(facets) if t.field is None]
             props["tags"] = [{"key": t.key, "value": t.value} for t in dataset_tags]

@@ -136,7 +136,13 @@ class GraphStore(Protocol):
         """The nodes that exist among ``node_ids``, sorted by id."""
 
     def edges(
-        self, node_ids: Iterable[str], steps: Sequence[Step], *, as_of: str | None = None, limit: int = 10_000
+        self,
+        node_ids: Iterable[str],
+        steps: Sequence[Step],
+        *,
+        as_of: str | None = None,
+        since: str | None = None,
+        limit: int = 10_000,
     ) -> list[Edge]:
         """Edges of the given types touching ``node_ids`` in the given directions, sorted."""
 
@@ -146,6 +152,7 @@ class GraphStore(Protocol):
         steps: Sequence[Step],
         *,
         as_of: str | None = None,
+        since: str | None = None,
         max_depth: int = 12,
         max_nodes: int = 10_000,
     ) -> Expansion:

@@ -33,11 +33,11 @@ WITH RECURSIVE walk(id, depth) AS (
     UNION
     SELECT e.dst, w.depth + 1 FROM walk w JOIN edges e ON e.src = w.id
      WHERE w.depth < :max_depth AND e.type IN (SELECT value FROM json_each(:out_types))
-       AND (:as_of IS NULL OR e.at <= :as_of)
+       AND (:as_of IS NULL OR e.at <= :as_of) AND (:since IS NULL OR e.at >= :since)
     UNION
     SELECT e.src, w.depth + 1 FROM walk w JOIN edges e ON e.dst = w.id
      WHERE w.depth < :max_depth AND e.type IN (SELECT value FROM json_each(:in_types))
-       AND (:as_of IS NULL OR e.at <= :as_of)
+       AND (:as_of IS NULL OR e.at <= :as_of) AND (:since IS NULL OR e.at >= :since)
     LIMIT :row_limit
 )
 SELECT id, MIN(depth) AS d FROM walk GROUP BY id ORDER BY d, id LIMIT :node_limit
@@ -165,7 +165,13 @@ class EmbeddedStore:
         return sorted(out, key=lambda n: n.id)
 
     def edges(
-        self, node_ids: Iterable[str], steps: Sequence[Step], *, as_of: str | None = None, limit: int = 10_000
+        self,
+        node_ids: Iterable[str],
+        steps: Sequence[Step],
+        *,
+        as_of: str | None = None,
+        since: str | None = None,
+        limit: int = 10_000,
     ) -> list[Edge]:
         ids = sorted(set(node_ids))
         out_types = sorted({s.type.value for s in steps if s.direction is Direction.OUT})
@@ -178,6 +184,7 @@ class EmbeddedStore:
                     "out": json.dumps(out_types),
                     "in": json.dumps(in_types),
                     "as_of": as_of,
+                    "since": since,
                     "limit": limit,
                 }
                 rows = self._db.execute(
@@ -185,12 +192,12 @@ class EmbeddedStore:
                     SELECT src, type, dst, at, props FROM edges
                      WHERE src IN (SELECT value FROM json_each(:ids))
                        AND type IN (SELECT value FROM json_each(:out))
-                       AND (:as_of IS NULL OR at <= :as_of)
+                       AND (:as_of IS NULL OR at <= :as_of) AND (:since IS NULL OR at >= :since)
                     UNION
                     SELECT src, type, dst, at, props FROM edges
                      WHERE dst IN (SELECT value FROM json_each(:ids))
                        AND type IN (SELECT value FROM json_each(:in))
-                       AND (:as_of IS NULL OR at <= :as_of)
+                       AND (:as_of IS NULL OR at <= :as_of) AND (:since IS NULL OR at >= :since)
                     LIMIT :limit
                     """,
                     params,
@@ -206,6 +213,7 @@ class EmbeddedStore:
         steps: Sequence[Step],
         *,
         as_of: str | None = None,
+        since: str | None = None,
         max_depth: int = 12,
         max_nodes: int = 10_000,
     ) -> Expansion:
@@ -218,6 +226,7 @@ class EmbeddedStore:
             "out_types": json.dumps(sorted({s.type.value for s in steps if s.direction is Direction.OUT})),
             "in_types": json.dumps(sorted({s.type.value for s in steps if s.direction is Direction.IN})),
             "as_of": as_of,
+            "since": since,
             "row_limit": (max_nodes + 1) * (max_depth + 1) * 4,
             "node_limit": max_nodes + 1,
         }
@@ -225,7 +234,7 @@ class EmbeddedStore:
             rows = self._db.execute(_WALK, params).fetchall()
         capped = len(rows) > max_nodes
         depth = {r[0]: int(r[1]) for r in rows[:max_nodes]}
-        touching = self.edges(depth, steps, as_of=as_of, limit=max(100_000, max_nodes * 20))
+        touching = self.edges(depth, steps, as_of=as_of, since=since, limit=max(100_000, max_nodes * 20))
         return finish(depth, self.get_nodes(depth), touching, steps, capped=capped)
 
     def find_nodes(

@@ -183,7 +183,13 @@ class Neo4jStore:
         return sorted(nodes, key=lambda n: n.id)
 
     def edges(
-        self, node_ids: Iterable[str], steps: Sequence[Step], *, as_of: str | None = None, limit: int = 10_000
+        self,
+        node_ids: Iterable[str],
+        steps: Sequence[Step],
+        *,
+        as_of: str | None = None,
+        since: str | None = None,
+        limit: int = 10_000,
     ) -> list[Edge]:
         ids = sorted(set(node_ids))
         out_types = {s.type for s in steps if s.direction is Direction.OUT}
@@ -192,18 +198,20 @@ class Neo4jStore:
         if out_types:
             parts.append(
                 f"UNWIND $ids AS id MATCH (a:Node {{id: id}})-[e:{_type_expr(out_types)}]->(b) "
-                "WHERE $asOf IS NULL OR e.at <= $asOf "
+                "WHERE ($asOf IS NULL OR e.at <= $asOf) AND ($since IS NULL OR e.at >= $since) "
                 "RETURN a.id AS src, type(e) AS type, b.id AS dst, properties(e) AS p LIMIT $limit"
             )
         if in_types:
             parts.append(
                 f"UNWIND $ids AS id MATCH (b:Node {{id: id}})<-[e:{_type_expr(in_types)}]-(a) "
-                "WHERE $asOf IS NULL OR e.at <= $asOf "
+                "WHERE ($asOf IS NULL OR e.at <= $asOf) AND ($since IS NULL OR e.at >= $since) "
                 "RETURN a.id AS src, type(e) AS type, b.id AS dst, properties(e) AS p LIMIT $limit"
             )
         if not ids or not parts:
             return []
-        records = self._run(" UNION ".join(parts), {"ids": ids, "asOf": as_of, "limit": limit}, write=False)
+        records = self._run(
+            " UNION ".join(parts), {"ids": ids, "asOf": as_of, "since": since, "limit": limit}, write=False
+        )
         found: dict[tuple[str, str, str], Edge] = {}
         for r in records:
             props = _decode(r["p"])
@@ -212,23 +220,29 @@ class Neo4jStore:
             found[edge.key] = edge
         return [found[k] for k in sorted(found)][:limit]
 
-    def _neighbors(self, frontier: list[str], steps: Sequence[Step], as_of: str | None, limit: int) -> list[str]:
+    def _neighbors(
+        self, frontier: list[str], steps: Sequence[Step], as_of: str | None, since: str | None, limit: int
+    ) -> list[str]:
         out_types = {s.type for s in steps if s.direction is Direction.OUT}
         in_types = {s.type for s in steps if s.direction is Direction.IN}
         parts: list[str] = []
         if out_types:
             parts.append(
                 f"UNWIND $ids AS id MATCH (:Node {{id: id}})-[e:{_type_expr(out_types)}]->(b) "
-                "WHERE $asOf IS NULL OR e.at <= $asOf RETURN DISTINCT b.id AS id LIMIT $limit"
+                "WHERE ($asOf IS NULL OR e.at <= $asOf) AND ($since IS NULL OR e.at >= $since) "
+                "RETURN DISTINCT b.id AS id LIMIT $limit"
             )
         if in_types:
             parts.append(
                 f"UNWIND $ids AS id MATCH (:Node {{id: id}})<-[e:{_type_expr(in_types)}]-(b) "
-                "WHERE $asOf IS NULL OR e.at <= $asOf RETURN DISTINCT b.id AS id LIMIT $limit"
+                "WHERE ($asOf IS NULL OR e.at <= $asOf) AND ($since IS NULL OR e.at >= $since) "
+                "RETURN DISTINCT b.id AS id LIMIT $limit"
             )
         if not parts:
             return []
-        records = self._run(" UNION ".join(parts), {"ids": frontier, "asOf": as_of, "limit": limit}, write=False)
+        records = self._run(
+            " UNION ".join(parts), {"ids": frontier, "asOf": as_of, "since": since, "limit": limit}, write=False
+        )
         return [r["id"] for r in records]
 
     def expand(
@@ -237,6 +251,7 @@ class Neo4jStore:
         steps: Sequence[Step],
         *,
         as_of: str | None = None,
+        since: str | None = None,
         max_depth: int = 12,
         max_nodes: int = 10_000,
     ) -> Expansion:
@@ -245,11 +260,11 @@ class Neo4jStore:
         existing = [n.id for n in self.get_nodes(start)]
         depth, capped = bfs_depths(
             existing,
-            lambda frontier: self._neighbors(frontier, steps, as_of, max_nodes * 4 + 1),
+            lambda frontier: self._neighbors(frontier, steps, as_of, since, max_nodes * 4 + 1),
             max_depth=max_depth,
             max_nodes=max_nodes,
         )
-        touching = self.edges(depth, steps, as_of=as_of, limit=max(100_000, max_nodes * 20))
+        touching = self.edges(depth, steps, as_of=as_of, since=since, limit=max(100_000, max_nodes * 20))
         return finish(depth, self.get_nodes(depth), touching, steps, capped=capped)
 
     def find_nodes(

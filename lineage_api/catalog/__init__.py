@@ -1,0 +1,1 @@
+"""Catalog: read what was ingested (namespaces, jobs, datasets, runs) and the Marquez-compatible lineage graph."""

@@ -1,0 +1,93 @@
+"""Plain-language sentences an auditor can paste into a report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineage_api.provenance.schemas import TraceAnswer
+
+
+def _names(items: list[dict[str, Any]], key: str) -> str:
+    values = [str(i.get(key)) for i in items if i.get(key)]
+    if len(values) <= 3:
+        return ", ".join(values)
+    return f"{', '.join(values[:3])} and {len(values) - 3} more"
+
+
+def _root_sentence(t: TraceAnswer) -> str:
+    p, kind = t.root.props, t.root.kind
+    if kind == "Output":
+        producer = next((r for r in t.runs if t.root.id in _produced(t, r["id"])), None)
+        by = f" by run {producer['runId']} of job {producer['jobName']}" if producer else ""
+        value = f" ({p.get('kind', 'output')} {p['value']})" if p.get("value") is not None else ""
+        return f"AI output {p.get('outputId')}{value} was produced at {p.get('producedAt', 'an unrecorded time')}{by}."
+    if kind == "Decision":
+        significant = "significant " if p.get("significant") else ""
+        who = (p.get("decidedBy") or {}).get("id", "an unrecorded person")
+        return (
+            f"Decision {p.get('decisionId')} ({significant}{p.get('actionType', 'action')}) was made at "
+            f"{p.get('decidedAt', 'an unrecorded time')} by {who}."
+        )
+    return f"This trace describes {t.root.label} as of {t.asOf or 'now'}."
+
+
+def _produced(t: TraceAnswer, run_id: str) -> set[str]:
+    return {e.target for e in t.edges if e.source == run_id and e.type == "PRODUCED"}
+
+
+def narrate(t: TraceAnswer) -> list[str]:
+    out = [_root_sentence(t)]
+    if t.useCase:
+        out.append(
+            f"It belongs to use case {t.useCase.get('name') or t.useCase.get('useCaseId')} "
+            f"(risk category: {t.useCase.get('riskCategory', 'unrecorded')})."
+        )
+    for model in t.models:
+        trained = (
+            f", trained by run {model['trainingRun']}"
+            if model.get("trainingRun")
+            else ", whose training was not recorded"
+        )
+        out.append(f"It rests on model {model['name']} version {model['version']}{trained}.")
+    sources = [d for d in t.datasets if d["source"]]
+    if t.datasets:
+        out.append(
+            f"The lineage includes {len(t.datasets)} dataset version(s); {len(sources)} of them "
+            f"({_names(sources, 'name') or 'none'}) were not written by any instrumented run."
+        )
+    in_force = [a for a in t.approvals if a["inForce"]]
+    lapsed = [a for a in t.approvals if not a["inForce"]]
+    if in_force:
+        out.append(f"At that moment {len(in_force)} approval(s) were in force: {_names(in_force, 'approvalId')}.")
+    else:
+        out.append("No approval of the model or data was in force at that moment.")
+    if lapsed:
+        out.append(f"{len(lapsed)} recorded approval(s) were not in force then: {_names(lapsed, 'approvalId')}.")
+    passed = [e for e in t.evaluations if e.get("passed")]
+    failed = [e for e in t.evaluations if e.get("passed") is False]
+    if t.evaluations:
+        out.append(
+            f"Before it, {len(passed)} evaluation(s) passed and {len(failed)} failed"
+            f"{' (' + _names(failed, 'evaluationId') + ')' if failed else ''}."
+        )
+    else:
+        out.append("No evaluation of the model was recorded before it.")
+    if t.reviews:
+        outcomes = ", ".join(f"{r.get('reviewId')}: {r.get('outcome')}" for r in t.reviews)
+        out.append(f"Human review(s) on record: {outcomes}.")
+    elif t.root.kind in ("Output", "Decision"):
+        out.append("No human review is recorded for it.")
+    later = sum(len(v) for v in t.later.values())
+    if later:
+        out.append(f"{later} governance record(s) about it were made afterwards (see 'later').")
+    for finding in t.findings:
+        out.append(f"Finding {finding.rule} ({finding.clause}): {finding.summary}")
+    if not t.complete and t.truncated:
+        out.append(
+            f"The trace is incomplete: the {t.truncated.limit} limit stopped it at {len(t.truncated.at)} node(s)."
+        )
+    elif t.gaps:
+        out.append(f"The trace is complete as recorded, with {len(t.gaps)} gap(s) in what was instrumented.")
+    else:
+        out.append("The trace is complete.")
+    return out

@@ -1,0 +1,46 @@
+"""Trace (upstream, as of the traced moment) and impact (downstream) endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from lineage_api.core.deps import StoreDep
+from lineage_api.provenance import service
+from lineage_api.provenance.prov import to_prov_json
+from lineage_api.provenance.schemas import ImpactAnswer, TraceAnswer
+
+router = APIRouter(prefix="/api/v1", tags=["provenance"])
+NodeIdQuery = Annotated[
+    str, Query(alias="nodeId", description="output:<id>, decision:<id>, run:<id> or dataset:<ns>:<name>[#<version>]")
+]
+
+
+@router.get("/trace", response_model=TraceAnswer | dict[str, Any])
+def get_trace(
+    store: StoreDep,
+    node_id: NodeIdQuery,
+    as_of: Annotated[
+        str | None, Query(alias="asOf", description="Trace as of this time (default: the node's own).")
+    ] = None,
+    depth: Annotated[int, Query(ge=1, le=service.MAX_DEPTH)] = 25,
+    max_nodes: Annotated[int, Query(alias="maxNodes", ge=1, le=service.MAX_NODES)] = 2000,
+    format: Annotated[Literal["json", "prov"], Query(description="json, or W3C PROV-JSON")] = "json",
+) -> TraceAnswer | dict[str, Any]:
+    """Where an AI output, decision, run or dataset version came from, as it stood at that moment."""
+    answer = service.trace(store=store, node_id=node_id, as_of=as_of, depth=depth, max_nodes=max_nodes)
+    return to_prov_json(answer) if format == "prov" else answer
+
+
+@router.get("/impact", response_model=ImpactAnswer)
+def get_impact(
+    store: StoreDep,
+    node_id: NodeIdQuery,
+    since: Annotated[str | None, Query(description="Only what happened at or after this time.")] = None,
+    until: Annotated[str | None, Query(description="Only what happened at or before this time.")] = None,
+    depth: Annotated[int, Query(ge=1, le=service.MAX_DEPTH)] = 25,
+    max_nodes: Annotated[int, Query(alias="maxNodes", ge=1, le=service.MAX_NODES)] = 10_000,
+) -> ImpactAnswer:
+    """Everything derived from a dataset version, model version or run: down to outputs and decisions."""
+    return service.impact(store=store, node_id=node_id, since=since, until=until, depth=depth, max_nodes=max_nodes)
