@@ -67,6 +67,7 @@ def project_governance(
             kinds.add(kind)
     if kinds:
         run["kinds"] = sorted(set(run.get("kinds", [])) | kinds)
+        run["modelRun"] = bool({"training", "inference"} & set(run["kinds"]))
 
 
 def _outputs(p: Projection, ref: DatasetRef, version_id: str, *, run_id: str, at: str) -> bool:

@@ -17,6 +17,7 @@ from lineage_api.core.times import normalize
 from lineage_api.ingest import facets as f
 from lineage_api.ingest.governance import project_governance
 from lineage_api.ingest.parse import DatasetRef, EventKind, ParsedEvent
+from lineage_api.privacy.name_rules import suggest
 from lineage_api.store.protocol import ChangeBatch, EdgeUpsert, GraphStore, NodeUpsert
 
 TERMINAL = {"COMPLETE": "COMPLETED", "FAIL": "FAILED", "ABORT": "ABORTED"}
@@ -274,6 +275,9 @@ class Projection:
         self.node(dataset_id, NodeLabel.DATASET, namespace=namespace, name=name)
         field_id = ids.field_id(namespace, name, field)
         props = self.node(field_id, NodeLabel.FIELD, namespace=namespace, name=name, field=field)
+        if "suggestions" not in props:
+            suggestions = suggest(field)
+            props.update(suggestions=suggestions, suggested=bool(suggestions))
         self.edge(dataset_id, EdgeType.HAS_FIELD, field_id, at)
         return field_id, props
 
@@ -283,14 +287,19 @@ class Projection:
                 _, props = self._field(ref.namespace, ref.name, item.path, at)
                 props.update({k: v for k, v in (("type", item.type), ("description", item.description)) if v})
         if "tags" in ref.facets:
+            # The tags facet in force (the latest one) decides every field's tags; fields it no longer tags lose them.
+            dataset = self.nodes[ids.dataset_id(ref.namespace, ref.name)][1]
             by_field: dict[str, list[dict[str, str]]] = {}
-            for tag in f.tags(ref.facets):
+            for tag in f.tags(facets):
                 if tag.field:
                     by_field.setdefault(tag.field, []).append({"key": tag.key, "value": tag.value})
-            for field, field_tags in by_field.items():
+            for field in set(dataset.get("taggedFields", [])) - by_field.keys():
+                by_field[field] = []
+            for field, field_tags in sorted(by_field.items()):
                 _, props = self._field(ref.namespace, ref.name, field, at)
-                props["tags"] = field_tags
-                props["classifications"] = sorted({t["value"] for t in field_tags if t["key"] == "classification"})
+                classes = sorted({t["value"] for t in field_tags if t["key"] == "classification"})
+                props.update(tags=field_tags, classifications=classes, classified=bool(classes))
+            dataset["taggedFields"] = sorted(k for k, v in by_field.items() if v)
 
     def _version_node(self, ref: DatasetRef, version: str, at: str, run_id: str | None) -> str:
         dataset_id = ids.dataset_id(ref.namespace, ref.name)

@@ -6,11 +6,12 @@ from collections import Counter
 from typing import Any
 
 from graph_schema import EdgeType, NodeLabel
+from lineage_api.compliance.service import scan
 from lineage_api.core.errors import InvalidInput, NotFound
 from lineage_api.core.ids import parse_node_id
 from lineage_api.core.times import normalize
 from lineage_api.provenance.narrative import narrate
-from lineage_api.provenance.schemas import GraphNode, ImpactAnswer, TraceAnswer, Truncation
+from lineage_api.provenance.schemas import Finding, GraphNode, ImpactAnswer, TraceAnswer, Truncation
 from lineage_api.provenance.sections import Sections, display
 from lineage_api.provenance.steps import DOWNSTREAM, LATER, UPSTREAM
 from lineage_api.store.protocol import Expansion, GraphStore, Node
@@ -102,6 +103,7 @@ def trace(
         edges=edges,
         narrative=[],
     )
+    answer.findings = [Finding(**f.model_dump(exclude={"at"})) for f in scan(store=store, scope={n.id for n in nodes})]
     answer.narrative = narrate(answer)
     return answer
 

@@ -1,0 +1,120 @@
+"""What the rules read from the graph, batched and cached for one scan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from graph_schema import EdgeType, NodeLabel
+from lineage_api.compliance.catalog import RULE_BY_ID
+from lineage_api.compliance.schemas import FindingOut
+from lineage_api.core.ids import dataset_id, parse_node_id
+from lineage_api.provenance.sections import in_force
+from lineage_api.store.protocol import Direction, Edge, GraphStore, Node, Step
+
+RISKY = ("rights-impacting", "safety-impacting", "both")
+EDGE_LIMIT = 1_000_000
+
+
+class Ctx:
+    """A scan's view of the graph; ``scope`` (node ids) limits which decisions, outputs and runs are checked."""
+
+    def __init__(self, store: GraphStore, scope: set[str] | None = None) -> None:
+        self.store = store
+        self.scope = scope
+        self._nodes: dict[str, Node | None] = {}
+        self._edges: dict[tuple[str, EdgeType, Direction], list[Edge]] = {}
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def all(self, label: NodeLabel, where: dict[str, Any] | None = None) -> list[Node]:
+        out: list[Node] = []
+        while True:
+            page = self.store.find_nodes(label, where, limit=5000, offset=len(out))
+            out += page
+            if len(page) < 5000:
+                break
+        for node in out:
+            self._nodes[node.id] = node
+        return out
+
+    def candidates(self, label: NodeLabel) -> list[Node]:
+        """Nodes of a label to check: those in scope, or all of them."""
+        if self.scope is None:
+            return self.all(label)
+        return [n for n in self.nodes(self.scope).values() if n.label is label]
+
+    def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
+        wanted = set(ids)
+        missing = wanted - self._nodes.keys()
+        found = {n.id: n for n in self.store.get_nodes(missing)} if missing else {}
+        for node_id in missing:
+            self._nodes[node_id] = found.get(node_id)
+        return {i: n for i in wanted if (n := self._nodes.get(i)) is not None}
+
+    def edges(self, ids: Iterable[str], etype: EdgeType, direction: Direction) -> dict[str, list[Edge]]:
+        """Edges of a type leaving (OUT) or entering (IN) each node, keyed by that node."""
+        wanted = set(ids)
+        missing = [i for i in wanted if (i, etype, direction) not in self._edges]
+        if missing:
+            for i in missing:
+                self._edges[(i, etype, direction)] = []
+            for edge in self.store.edges(missing, [Step(etype, direction)], limit=EDGE_LIMIT):
+                key = edge.src if direction is Direction.OUT else edge.dst
+                self._edges[(key, etype, direction)].append(edge)
+        return {i: self._edges[(i, etype, direction)] for i in wanted}
+
+    def targets(self, node_id: str, etype: EdgeType) -> list[str]:
+        return sorted(e.dst for e in self.edges([node_id], etype, Direction.OUT)[node_id])
+
+    def sources(self, node_id: str, etype: EdgeType) -> list[str]:
+        return sorted(e.src for e in self.edges([node_id], etype, Direction.IN)[node_id])
+
+    # -- governance questions --------------------------------------------------------------------------------
+    def approvals_in_force(self, artifacts: Iterable[str], kind: str, at: str) -> list[Node]:
+        """Approvals of ``kind`` in force at ``at`` for any of the artifacts (a version counts for its dataset)."""
+        targets = set(artifacts)
+        for artifact in list(targets):
+            if artifact.startswith("dataset:") and "#" in artifact:
+                parsed = parse_node_id(artifact)
+                assert parsed.namespace is not None and parsed.name is not None
+                targets.add(dataset_id(parsed.namespace, parsed.name))
+        incoming = self.edges(targets, EdgeType.APPROVES, Direction.IN)
+        approvals = self.nodes({e.src for edges in incoming.values() for e in edges})
+        return sorted(
+            (a for a in approvals.values() if a.props.get("kind") == kind and in_force(a.props, at)),
+            key=lambda a: a.id,
+        )
+
+    def reviews_before(self, output: str, at: str, outcomes: tuple[str, ...] | None = None) -> list[Node]:
+        reviews = self.nodes(self.sources(output, EdgeType.REVIEWED))
+        return [
+            r
+            for r in reviews.values()
+            if r.props.get("reviewedAt")
+            and r.props["reviewedAt"] <= at
+            and (outcomes is None or r.props.get("outcome") in outcomes)
+        ]
+
+    def use_case_of_job(self, job_id: str) -> Node | None:
+        cases = self.nodes(self.targets(job_id, EdgeType.SERVES))
+        return next(iter(sorted(cases.values(), key=lambda n: n.id)), None)
+
+    def job_of(self, run_id: str) -> str | None:
+        jobs = self.targets(run_id, EdgeType.RUN_OF)
+        return jobs[0] if jobs else None
+
+    def producer_of(self, output: str) -> str | None:
+        runs = self.sources(output, EdgeType.PRODUCED)
+        return runs[0] if runs else None
+
+    def models_read(self, run_id: str) -> list[Node]:
+        read = self.nodes(self.targets(run_id, EdgeType.READ))
+        return [n for n in read.values() if n.props.get("datasetType") == "MODEL"]
+
+
+def finding(rule: str, *, node: str, summary: str, evidence: list[str], at: str | None) -> FindingOut:
+    info = RULE_BY_ID[rule]
+    ordered = list(dict.fromkeys(evidence))
+    return FindingOut(
+        rule=rule, clause=info.clause, severity=info.severity, node=node, summary=summary, evidence=ordered, at=at
+    )

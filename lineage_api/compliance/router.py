@@ -1,0 +1,31 @@
+"""Compliance endpoints: the rules and their findings."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from lineage_api.compliance import service
+from lineage_api.compliance.schemas import FindingsAnswer, RulesAnswer
+from lineage_api.core.deps import StoreDep
+
+router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
+
+
+@router.get("/rules", response_model=RulesAnswer)
+def get_rules() -> RulesAnswer:
+    """The rules, the directive clause and text each comes from, and when it finds something."""
+    return service.rules()
+
+
+@router.get("/findings", response_model=FindingsAnswer)
+def get_findings(
+    store: StoreDep,
+    rule: Annotated[str | None, Query(description="Only this rule, e.g. SOLE_BASIS.")] = None,
+    since: Annotated[str | None, Query(description="Only findings about things at or after this time.")] = None,
+    until: Annotated[str | None, Query(description="Only findings about things at or before this time.")] = None,
+    node_id: Annotated[str | None, Query(alias="nodeId", description="Only findings involving this node.")] = None,
+) -> FindingsAnswer:
+    """Compliance findings: rule, clause, severity, offending node, summary and evidence path."""
+    return service.findings(store=store, rule=rule, since=since, until=until, node_id=node_id)

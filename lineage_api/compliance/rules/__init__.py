@@ -1,0 +1,1 @@
+"""One module per compliance rule; each exposes ``check(ctx) -> list[FindingOut]``."""
