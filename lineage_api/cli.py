@@ -109,6 +109,15 @@ def replay() -> None:
         eventlog.close()
 
 
+def _register_answers() -> None:
+    from lineage_api.cli_answers import register
+
+    register(app)
+
+
+_register_answers()
+
+
 def main() -> None:
     try:
         app()

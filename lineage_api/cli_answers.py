@@ -1,0 +1,205 @@
+"""CLI commands that answer questions: trace, impact, pii, check, classify."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from lineage_api.core.errors import LineageError
+from lineage_api.core.settings import get_settings
+from lineage_api.privacy.schemas import Reached
+from lineage_api.provenance.schemas import TraceAnswer
+from lineage_api.store.protocol import GraphStore
+
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _store() -> Iterator[GraphStore]:
+    from lineage_api.cli import open_store
+
+    store = open_store(get_settings())
+    try:
+        yield store
+    except LineageError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+
+
+def _tree(answer: TraceAnswer) -> Tree:
+    tree = Tree(f"[bold]{answer.root.label}[/] ({answer.root.id}) as of {answer.asOf or 'now'}")
+    sections: list[tuple[str, list[dict[str, Any]], str]] = [
+        ("models", answer.models, "{name} version {version} (trained by {trainingRun})"),
+        ("datasets", answer.datasets, "{name}@{version}{source_mark}"),
+        ("runs", answer.runs, "{runId} {jobName} [{state}]"),
+        ("approvals", answer.approvals, "{approvalId} {kind} {decision} in force: {inForce}"),
+        ("evaluations", answer.evaluations, "{evaluationId} {kind} passed: {passed}"),
+        ("reviews", answer.reviews, "{reviewId} {outcome} at {reviewedAt}"),
+        ("decisions", answer.decisions, "{decisionId} {actionType} at {decidedAt}"),
+    ]
+    for title, items, fmt in sections:
+        if items:
+            branch = tree.add(f"[cyan]{title}[/]")
+            for item in items:
+                item = {
+                    **item,
+                    "source_mark": " [yellow](source: no instrumented writer)[/]" if item.get("source") else "",
+                }
+                branch.add(fmt.format_map(defaultdict(lambda: "?", item)))
+    if answer.findings:
+        branch = tree.add("[red]findings[/]")
+        for f in answer.findings:
+            branch.add(f"[red]{f.rule}[/] ({f.clause}, {f.severity}): {f.summary}")
+    if answer.gaps:
+        branch = tree.add("[yellow]gaps[/]")
+        for gap in answer.gaps:
+            branch.add(gap.message)
+    return tree
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def trace(
+        node_id: Annotated[str, typer.Argument(help="output:<id>, decision:<id>, run:<id>, dataset:<ns>:<name>[#v]")],
+        fmt: Annotated[str, typer.Option("--format", help="tree, json or prov")] = "tree",
+        as_of: Annotated[str | None, typer.Option("--as-of", help="Trace as of this time.")] = None,
+        depth: Annotated[int, typer.Option(help="Hop limit.")] = 25,
+    ) -> None:
+        """Where an AI output, decision, run or dataset version came from, as of its own moment."""
+        from lineage_api.provenance.prov import to_prov_json
+        from lineage_api.provenance.service import trace as run_trace
+
+        with _store() as store:
+            answer = run_trace(store=store, node_id=node_id, as_of=as_of, depth=depth)
+        if fmt == "json":
+            console.print_json(answer.model_dump_json())
+        elif fmt == "prov":
+            console.print_json(json.dumps(to_prov_json(answer)))
+        else:
+            console.print(_tree(answer))
+            console.print()
+            for sentence in answer.narrative:
+                console.print(sentence)
+
+    @app.command()
+    def impact(
+        node_id: Annotated[str, typer.Argument(help="dataset:<ns>:<name>[#version], run:<id> or output:<id>")],
+        since: Annotated[str | None, typer.Option(help="Window start.")] = None,
+        until: Annotated[str | None, typer.Option(help="Window end.")] = None,
+        fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    ) -> None:
+        """Everything derived from a dataset version, model version or run: down to outputs and decisions."""
+        from lineage_api.provenance.service import impact as run_impact
+
+        with _store() as store:
+            answer = run_impact(store=store, node_id=node_id, since=since, until=until)
+        if fmt == "json":
+            console.print_json(answer.model_dump_json())
+            return
+        table = Table(title=f"impact of {answer.root.id}" + ("" if answer.complete else " (truncated)"))
+        table.add_column("kind")
+        table.add_column("count", justify="right")
+        for kind, count in answer.counts.items():
+            table.add_row(kind, str(count))
+        console.print(table)
+        for decision in answer.decisions:
+            console.print(f"decision {decision.get('decisionId')} ({decision.get('actionType')}) rests on it")
+
+    @app.command()
+    def pii(
+        classification: Annotated[str, typer.Argument(help="pii.ssn, protected.age, or a prefix: pii, protected")],
+        fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    ) -> None:
+        """Where a classification flows: fields, datasets, models, outputs, external datasets."""
+        from lineage_api.privacy.service import flows
+
+        with _store() as store:
+            answer = flows(store=store, classification=classification)
+        if fmt == "json":
+            console.print_json(answer.model_dump_json())
+            return
+        table = Table(title=f"where {answer.classification} flows")
+        for column in ("kind", "node", "status", "path"):
+            table.add_column(column)
+        rows: list[tuple[str, Sequence[Reached]]] = [
+            ("field", answer.fields),
+            ("dataset", answer.datasets),
+            ("model", answer.models),
+            ("output", answer.outputs),
+            ("EXTERNAL", answer.external),
+        ]
+        for kind, items in rows:
+            for item in items:
+                table.add_row(kind, item.id, item.status, " -> ".join(item.path[-4:]))
+        console.print(table)
+
+    @app.command()
+    def check(
+        rule: Annotated[list[str] | None, typer.Option(help="Only these rules (repeatable).")] = None,
+        record: Annotated[bool, typer.Option(help="Record the scan as an event in the log.")] = True,
+    ) -> None:
+        """Run the compliance rules; print findings by rule; exit 1 when any high-severity finding exists."""
+        from lineage_api.compliance.service import scan
+
+        with _store() as store:
+            found = scan(store=store, rule_ids=rule)
+            if record:
+                _record(store, found)
+        by_rule: dict[str, list[Any]] = defaultdict(list)
+        for f in found:
+            by_rule[f.rule].append(f)
+        for rule_id, items in sorted(by_rule.items()):
+            console.rule(f"[bold]{rule_id}[/] ({items[0].clause}, {items[0].severity}): {len(items)}")
+            for f in items:
+                console.print(f"  {f.node}: {f.summary}")
+        high = sum(1 for f in found if f.severity == "high")
+        console.print(f"{len(found)} finding(s), {high} high severity")
+        if high:
+            raise typer.Exit(1)
+
+    @app.command()
+    def classify(
+        dataset: Annotated[str, typer.Argument(help="dataset:<namespace>:<name>")],
+        assignments: Annotated[list[str], typer.Argument(help="field=classification, e.g. ssn=pii.ssn")],
+        by: Annotated[str, typer.Option(help="Who classifies, e.g. user:privacy-officer")] = "cli",
+    ) -> None:
+        """Classify fields of a dataset (recorded as an OpenLineage event)."""
+        from lineage_api.ingest.pipeline import IngestPipeline
+        from lineage_api.privacy.service import classify as run_classify
+
+        pairs = [a.split("=", 1) for a in assignments]
+        if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+            err.print("[bold red]error:[/] each assignment must be field=classification")
+            raise typer.Exit(2)
+        with _store() as store:
+            pipeline = IngestPipeline.open(get_settings(), store)
+            try:
+                result = run_classify(pipeline=pipeline, dataset=dataset, fields=dict(pairs), by=by)
+            finally:
+                pipeline.drain(30)
+                pipeline.close()
+        console.print(f"classified {', '.join(f'{k}={v}' for k, v in result.fields.items())} of {result.dataset}")
+
+
+def _record(store: GraphStore, found: list[Any]) -> None:
+    from lineage_api.compliance.recording import record_scan
+    from lineage_api.ingest.pipeline import IngestPipeline
+
+    pipeline = IngestPipeline.open(get_settings(), store)
+    try:
+        seq = record_scan(pipeline=pipeline, findings=found, trigger="cli")
+        pipeline.drain(30)
+    finally:
+        pipeline.close()
+    err.print(f"scan recorded as event {seq}")
