@@ -348,3 +348,31 @@ def test_field_tags_become_classifications(store: GraphStore, tmp_path: Path) ->
     assert field is not None and field.props["classifications"] == ["pii.ssn"]
     ds = store.get_node("dataset:db:x")
     assert ds is not None and ds.props["external"] is True
+
+
+def test_replicas_keep_their_own_chains_in_one_store(store: GraphStore, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from lineage_api.app import create_app
+    from lineage_api.core.settings import Settings
+
+    for replica in ("api-1", "api-2"):
+        settings = Settings(data_dir=tmp_path / replica, replica_id=replica)
+        with TestClient(create_app(settings, store=store)) as client:
+            for i in range(3):
+                event = run_event(run_id=f"{replica}-{i}")
+                assert client.post("/api/v1/lineage", json=event).status_code == 201
+    with TestClient(create_app(Settings(data_dir=tmp_path / "api-1", replica_id="api-1"), store=store)) as client:
+        verify = client.get("/api/v1/events/verify").json()
+    assert verify["ok"] is True
+    assert [(c["source"], c["count"]) for c in verify["chains"]] == [("log", 3), ("graph:api-1", 3), ("graph:api-2", 3)]
+    tampered = store.get_node("event:api-2:000000000002")
+    assert tampered is not None
+    from graph_schema import NodeLabel as L
+    from lineage_api.store.protocol import ChangeBatch, NodeUpsert
+
+    store.apply(ChangeBatch([NodeUpsert(tampered.id, L.EVENT, {"body": tampered.props["body"].replace("api-2", "x")})]))
+    with TestClient(create_app(Settings(data_dir=tmp_path / "api-1", replica_id="api-1"), store=store)) as client:
+        broken = client.get("/api/v1/events/verify").json()
+    assert broken["ok"] is False
+    assert [(c["source"], c["firstBreak"]) for c in broken["chains"] if not c["ok"]] == [("graph:api-2", 2)]
