@@ -46,28 +46,35 @@ def project_governance(
 ) -> None:
     at = event.event_time
     run = p.nodes[run_id][1]
-    use_case = _facet(event.job_facets, "aigov_useCase")
-    if use_case and use_case.get("useCaseId"):
-        uc_id = ids.keyed_id(NodeLabel.USE_CASE, str(use_case["useCaseId"]))
-        p.node(uc_id, NodeLabel.USE_CASE, **_clean(use_case))
-        p.node(job_id, NodeLabel.JOB)["useCaseId"] = str(use_case["useCaseId"])
-        p.edge(job_id, EdgeType.SERVES, uc_id, at)
+    project_use_case(p, event, job_id)
     kinds: set[str] = set()
-    if any(p.nodes[v][1].get("datasetType") == "MODEL" for _, v in written):
-        kinds.add("training")
-    if any(p.nodes[v][1].get("datasetType") == "MODEL" for _, v in read):
-        kinds.add("inference")
-    for ref, version_id in written:
-        if _outputs(p, ref, version_id, run_id=run_id, at=at):
-            kinds.add("inference")
     for name, handler, kind in _RUN_RECORDS:
         facet = _facet(event.run_facets, name)
         if facet:
             handler(p, facet, run_id=run_id, job_id=job_id, read=read, at=at)
             kinds.add(kind)
+    if any(p.nodes[v][1].get("datasetType") == "MODEL" for _, v in written):
+        kinds.add("training")
+    for ref, version_id in written:
+        if _outputs(p, ref, version_id, run_id=run_id, at=at):
+            kinds.add("inference")
+    # A run that reads a model is an inference run, unless it is a governance record about the model
+    # (an evaluation, approval or incident reads the model it is about).
+    if not kinds and any(p.nodes[v][1].get("datasetType") == "MODEL" for _, v in read):
+        kinds.add("inference")
     if kinds:
         run["kinds"] = sorted(set(run.get("kinds", [])) | kinds)
         run["modelRun"] = bool({"training", "inference"} & set(run["kinds"]))
+
+
+def project_use_case(p: Projection, event: ParsedEvent, job_id: str) -> None:
+    """The job facet ``aigov_useCase`` (on RunEvents and JobEvents): the job serves that use case."""
+    use_case = _facet(event.job_facets, "aigov_useCase")
+    if use_case and use_case.get("useCaseId"):
+        uc_id = ids.keyed_id(NodeLabel.USE_CASE, str(use_case["useCaseId"]))
+        p.node(uc_id, NodeLabel.USE_CASE, **_clean(use_case))
+        p.node(job_id, NodeLabel.JOB)["useCaseId"] = str(use_case["useCaseId"])
+        p.edge(job_id, EdgeType.SERVES, uc_id, event.event_time)
 
 
 def _outputs(p: Projection, ref: DatasetRef, version_id: str, *, run_id: str, at: str) -> bool:
@@ -106,6 +113,7 @@ def _approval(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str,
     props = p.node(node_id, NodeLabel.APPROVAL, approvalId=str(facet["approvalId"]))
     when = _time(facet.get("grantedAt"), at)
     if facet.get("decision") == "revoked":
+        when = _time(facet.get("revokedAt"), when)
         # A revocation ends the approval from its time on; it does not replace what was granted.
         if not props.get("revokedAt") or when < props["revokedAt"]:
             props.update(revokedAt=when, revokedBy=facet.get("approver"), revocationRunId=run_id.removeprefix("run:"))

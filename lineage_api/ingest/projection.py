@@ -15,7 +15,7 @@ from lineage_api.core import ids
 from lineage_api.core.errors import InvalidInput
 from lineage_api.core.times import normalize
 from lineage_api.ingest import facets as f
-from lineage_api.ingest.governance import project_governance
+from lineage_api.ingest.governance import project_governance, project_use_case
 from lineage_api.ingest.parse import DatasetRef, EventKind, ParsedEvent
 from lineage_api.privacy.name_rules import suggest
 from lineage_api.store.protocol import ChangeBatch, EdgeUpsert, GraphStore, NodeUpsert
@@ -151,7 +151,7 @@ class Projection:
         if event.kind is EventKind.RUN:
             self._run_event(event)
         elif event.kind is EventKind.JOB:
-            self._job(event)
+            project_use_case(self, event, self._job(event))
             for ref in (*event.inputs, *event.outputs):
                 self._dataset(ref, event.event_time)
         elif event.dataset is not None:
