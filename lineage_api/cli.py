@@ -109,6 +109,25 @@ def replay() -> None:
         eventlog.close()
 
 
+@app.command()
+def demo(
+    serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep serving the API afterwards.")] = True,
+    host: Annotated[str, typer.Option(help="Interface for the API (loopback only by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the API (0: any free port).")] = 8000,
+    fresh: Annotated[bool, typer.Option(help="Start the embedded store from nothing.")] = True,
+) -> None:
+    """Run the benefits-claims demo through Prefect, print a trace, the findings and where SSN flows; serve."""
+    from lineage_api.demo import prepare, run_demo
+
+    settings = get_settings()
+    prepare(settings, fresh)
+    store = open_store(settings)
+    try:
+        run_demo(settings=settings, store=store, host=host, port=port, serve=serve_api, console=console)
+    finally:
+        store.close()
+
+
 def _register_answers() -> None:
     from lineage_api.cli_answers import register
 

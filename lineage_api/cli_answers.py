@@ -15,7 +15,7 @@ from rich.tree import Tree
 
 from lineage_api.core.errors import LineageError
 from lineage_api.core.settings import get_settings
-from lineage_api.privacy.schemas import Reached
+from lineage_api.privacy.schemas import FlowAnswer, Reached
 from lineage_api.provenance.schemas import TraceAnswer
 from lineage_api.store.protocol import GraphStore
 
@@ -68,6 +68,57 @@ def _tree(answer: TraceAnswer) -> Tree:
     return tree
 
 
+def print_trace(answer: TraceAnswer, out: Console = console) -> None:
+    out.print(_tree(answer))
+    out.print()
+    for sentence in answer.narrative:
+        out.print(sentence)
+
+
+def print_findings(found: Sequence[Any], out: Console = console) -> None:
+    by_rule: dict[str, list[Any]] = defaultdict(list)
+    for f in found:
+        by_rule[f.rule].append(f)
+    for rule_id, items in sorted(by_rule.items()):
+        out.rule(f"[bold]{rule_id}[/] ({items[0].clause}, {items[0].severity}): {len(items)}")
+        for f in items:
+            out.print(f"  {f.node}: {f.summary}")
+    high = sum(1 for f in found if f.severity == "high")
+    out.print(f"{len(found)} finding(s), {high} high severity")
+
+
+def short(node_id: str) -> str:
+    """A compact label for a node id: ``field:ns:db.t#ssn`` -> ``db.t.ssn``, ``dataset:ns:db.t`` -> ``db.t``."""
+    from lineage_api.core.ids import parse_node_id
+
+    try:
+        parsed = parse_node_id(node_id)
+    except LineageError:
+        return node_id
+    if parsed.field:
+        return f"{parsed.name}.{parsed.field}"
+    if parsed.name:
+        return f"{parsed.name}@{parsed.version}" if parsed.version else str(parsed.name)
+    return node_id
+
+
+def print_flows(answer: FlowAnswer, out: Console = console) -> None:
+    table = Table(title=f"where {answer.classification} flows", show_lines=True)
+    for column in ("kind", "node", "status", "path"):
+        table.add_column(column, overflow="fold")
+    rows: list[tuple[str, Sequence[Reached]]] = [
+        ("field", answer.fields),
+        ("dataset", answer.datasets),
+        ("model", answer.models),
+        ("output", answer.outputs),
+        ("EXTERNAL", answer.external),
+    ]
+    for kind, items in rows:
+        for item in items:
+            table.add_row(kind, short(item.id), item.status, " -> ".join(short(p) for p in item.path))
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def trace(
@@ -87,10 +138,7 @@ def register(app: typer.Typer) -> None:
         elif fmt == "prov":
             console.print_json(json.dumps(to_prov_json(answer)))
         else:
-            console.print(_tree(answer))
-            console.print()
-            for sentence in answer.narrative:
-                console.print(sentence)
+            print_trace(answer)
 
     @app.command()
     def impact(
@@ -129,20 +177,7 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             console.print_json(answer.model_dump_json())
             return
-        table = Table(title=f"where {answer.classification} flows")
-        for column in ("kind", "node", "status", "path"):
-            table.add_column(column)
-        rows: list[tuple[str, Sequence[Reached]]] = [
-            ("field", answer.fields),
-            ("dataset", answer.datasets),
-            ("model", answer.models),
-            ("output", answer.outputs),
-            ("EXTERNAL", answer.external),
-        ]
-        for kind, items in rows:
-            for item in items:
-                table.add_row(kind, item.id, item.status, " -> ".join(item.path[-4:]))
-        console.print(table)
+        print_flows(answer)
 
     @app.command()
     def check(
@@ -156,15 +191,8 @@ def register(app: typer.Typer) -> None:
             found = scan(store=store, rule_ids=rule)
             if record:
                 _record(store, found)
-        by_rule: dict[str, list[Any]] = defaultdict(list)
-        for f in found:
-            by_rule[f.rule].append(f)
-        for rule_id, items in sorted(by_rule.items()):
-            console.rule(f"[bold]{rule_id}[/] ({items[0].clause}, {items[0].severity}): {len(items)}")
-            for f in items:
-                console.print(f"  {f.node}: {f.summary}")
+        print_findings(found)
         high = sum(1 for f in found if f.severity == "high")
-        console.print(f"{len(found)} finding(s), {high} high severity")
         if high:
             raise typer.Exit(1)
 
