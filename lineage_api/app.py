@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lineage_api import __version__
-from lineage_api.core.errors import LineageError
+from lineage_api.core.errors import LineageError, RateLimited, Unauthorized
 from lineage_api.core.settings import Settings, get_settings
 from lineage_api.core.state import AppState
 from lineage_api.health.router import router as health_router
@@ -46,7 +46,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         if exc.status >= 500 and exc.status != 503:
             log.error("request %s failed: %s", rid, exc.message)
             return JSONResponse(error_body("internal_error", "internal error", request_id=rid), status_code=500)
-        return JSONResponse(error_body(exc.code, exc.message, field=exc.field, request_id=rid), status_code=exc.status)
+        headers = {}
+        if isinstance(exc, RateLimited):
+            headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="ai-lineage"'
+        return JSONResponse(
+            error_body(exc.code, exc.message, field=exc.field, request_id=rid), status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -82,8 +89,12 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         conf = settings or get_settings()
         graph = store or build_store(conf)
         graph.apply_schema()
-        state = AppState(settings=conf, store=graph)
+        from lineage_api.auth.principal import Auth
+
+        state = AppState(settings=conf, store=graph, auth=Auth(conf))
         app.state.lineage = state
+        if state.auth and state.auth.insecure:
+            log.warning("AUTHENTICATION IS OFF (insecure-dev): every caller is an admin. Never expose this server.")
         from lineage_api.ingest.pipeline import IngestPipeline
 
         state.pipeline = IngestPipeline.open(conf, graph)
@@ -91,6 +102,8 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
             yield
         finally:
             state.pipeline.close()
+            if state.auth:
+                state.auth.close()
             if store is None:
                 graph.close()
 
@@ -108,6 +121,9 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         response.headers["x-request-id"] = request.state.request_id
         return response
 
+    from lineage_api.auth.middleware import install_access_log
+
+    install_access_log(app)
     _install_error_handlers(app)
     app.include_router(health_router)
     from lineage_api.routers import include_domain_routers

@@ -33,17 +33,36 @@ def open_store(settings: Settings) -> GraphStore:
         raise typer.Exit(2) from None
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def insecure_settings(settings: Settings, host: str) -> Settings:
+    """Settings with authentication off, refused unless the server listens on loopback only."""
+    from lineage_api.core.settings import AuthMode
+
+    if host not in LOOPBACK:
+        err.print(f"[bold red]error:[/] --insecure-dev only listens on loopback (127.0.0.1), not {host}")
+        raise typer.Exit(2)
+    err.print("[bold red]WARNING: --insecure-dev: authentication is OFF, every caller is an admin.[/]")
+    return settings.model_copy(update={"auth": settings.auth.model_copy(update={"mode": AuthMode.INSECURE_DEV})})
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    insecure_dev: Annotated[
+        bool, typer.Option("--insecure-dev", help="No API keys (development only; loopback only; logged loudly).")
+    ] = False,
 ) -> None:
-    """Start the API on the configured store (embedded unless LINEAGE_NEO4J__URI is set)."""
+    """Start the API on the configured store (embedded unless LINEAGE_NEO4J__URI is set); API keys required."""
     import uvicorn
 
     from lineage_api.app import create_app
 
     settings = get_settings()
+    if insecure_dev:
+        settings = insecure_settings(settings, host)
     store = open_store(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     console.print(f"ai-lineage on http://{host}:{port} (store: {store.kind}, data: {settings.data_dir})")
@@ -119,7 +138,7 @@ def demo(
     """Run the benefits-claims demo through Prefect, print a trace, the findings and where SSN flows; serve."""
     from lineage_api.demo import prepare, run_demo
 
-    settings = get_settings()
+    settings = insecure_settings(get_settings(), host)
     prepare(settings, fresh)
     store = open_store(settings)
     try:
@@ -129,9 +148,11 @@ def demo(
 
 
 def _register_answers() -> None:
+    from lineage_api.cli_access import register as register_access
     from lineage_api.cli_answers import register
 
     register(app)
+    register_access(app)
 
 
 _register_answers()

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 
 from graph_schema import EdgeType, NodeLabel
 from lineage_api.app import create_app
-from lineage_api.core.settings import IngestSettings, Settings
+from lineage_api.core.settings import AuthMode, AuthSettings, IngestSettings, Settings
 from lineage_api.store.protocol import Direction, GraphStore, Step
+
+DEV_AUTH = AuthSettings(mode=AuthMode.INSECURE_DEV)
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "events"
 PRODUCER = "https://example.org/tests"
@@ -70,7 +72,7 @@ def schema(*names: str) -> dict[str, Any]:
 @contextmanager
 def api(store: GraphStore, data_dir: Path, **ingest: Any) -> Iterator[TestClient]:
     """A TestClient on a real app over ``store`` with its own event log in ``data_dir``."""
-    settings = Settings(data_dir=data_dir, ingest=IngestSettings(**ingest))
+    settings = Settings(data_dir=data_dir, ingest=IngestSettings(**ingest), auth=DEV_AUTH)
     with TestClient(create_app(settings, store=store)) as client:
         yield client
 

@@ -142,10 +142,15 @@ class LineageDatasetData(BaseModel):
     tags: list[TagOut] = Field(default_factory=list)
 
 
+class RestrictedData(BaseModel):
+    restricted: Literal[True] = True
+    classifications: list[str] = Field(default_factory=list)
+
+
 class LineageNode(BaseModel):
-    id: str = Field(description="dataset:<namespace>:<name> or job:<namespace>:<name>.")
+    id: str = Field(description="dataset:<namespace>:<name> or job:<namespace>:<name> (restricted:<n> if redacted).")
     type: Literal["DATASET", "JOB"]
-    data: LineageJobData | LineageDatasetData
+    data: LineageJobData | LineageDatasetData | RestrictedData
     inEdges: list[LineageEdge]
     outEdges: list[LineageEdge]
 
@@ -155,3 +160,4 @@ class LineageGraph(BaseModel):
     truncated: bool = Field(
         default=False, description="True when the node cap stopped the walk before the requested depth."
     )
+    redacted: bool = Field(default=False, description="True when nodes outside the caller's namespaces are hidden.")

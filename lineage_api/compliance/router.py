@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from lineage_api.auth.principal import bounded, guard
+from lineage_api.auth.roles import Permission
 from lineage_api.compliance import service
 from lineage_api.compliance.schemas import FindingsAnswer, RulesAnswer
 from lineage_api.core.deps import StoreDep
@@ -13,14 +15,15 @@ from lineage_api.core.deps import StoreDep
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 
 
-@router.get("/rules", response_model=RulesAnswer)
+@router.get("/rules", response_model=RulesAnswer, **guard(Permission.READ_LINEAGE))
 def get_rules() -> RulesAnswer:
     """The rules, the directive clause and text each comes from, and when it finds something."""
     return service.rules()
 
 
-@router.get("/findings", response_model=FindingsAnswer)
-def get_findings(
+@router.get("/findings", response_model=FindingsAnswer, **guard(Permission.READ_COMPLIANCE))
+async def get_findings(
+    request: Request,
     store: StoreDep,
     rule: Annotated[str | None, Query(description="Only this rule, e.g. SOLE_BASIS.")] = None,
     since: Annotated[str | None, Query(description="Only findings about things at or after this time.")] = None,
@@ -28,4 +31,8 @@ def get_findings(
     node_id: Annotated[str | None, Query(alias="nodeId", description="Only findings involving this node.")] = None,
 ) -> FindingsAnswer:
     """Compliance findings: rule, clause, severity, offending node, summary and evidence path."""
-    return service.findings(store=store, rule=rule, since=since, until=until, node_id=node_id)
+    answer = await bounded(
+        request, lambda: service.findings(store=store, rule=rule, since=since, until=until, node_id=node_id)
+    )
+    request.state.answer_nodes = len(answer.findings)
+    return answer

@@ -3,7 +3,11 @@
     LineageError                      500  (unexpected; logged with a request id, generic body)
     ├── InvalidInput                  400  the request cannot be understood (names the field)
     │   └── PayloadTooLarge           413  the body is over the configured limit
+    ├── Unauthorized                  401  no valid API key (missing, unknown, expired or revoked)
+    ├── Forbidden                     403  the key's role or namespaces do not allow this
     ├── NotFound                      404  the node, run or facet does not exist
+    ├── RateLimited                   429  too many requests for this key (Retry-After says when to retry)
+    ├── QueryTimeout                  503  a query ran past the server's time limit
     ├── StoreUnavailable              503  the graph store does not answer (transient; clients retry)
     └── ConfigurationError            --   bad settings at start-up (reported once, then exit)
 
@@ -37,6 +41,38 @@ class PayloadTooLarge(InvalidInput):
 
     code = "payload_too_large"
     status = 413
+
+
+class Unauthorized(LineageError):
+    """No valid credentials were presented."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(LineageError):
+    """The caller is known but may not do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class RateLimited(LineageError):
+    """The caller sent too many requests; ``retry_after`` seconds until the next one is allowed."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryTimeout(LineageError):
+    """A query ran past the configured limit (transient for the caller: retry with smaller bounds)."""
+
+    code = "query_timeout"
+    status = 503
 
 
 class NotFound(LineageError):

@@ -36,6 +36,23 @@ class IngestSettings(BaseModel):
     )
 
 
+class AuthMode(StrEnum):
+    KEYS = "keys"
+    INSECURE_DEV = "insecure-dev"
+
+
+class AuthSettings(BaseModel):
+    """Who may call the API, and how much."""
+
+    mode: AuthMode = Field(
+        default=AuthMode.KEYS,
+        description="'keys' (API keys required) or 'insecure-dev' (no keys; loopback only, for development).",
+    )
+    rate_per_minute: int = Field(default=1200, description="Sustained requests per minute allowed per key.")
+    burst: int = Field(default=200, description="Requests a key may send at once before being rate limited.")
+    query_timeout_s: float = Field(default=30.0, description="Longest a trace, impact, privacy or findings query runs.")
+
+
 class Settings(BaseSettings):
     """All settings of the service; read from the environment (``LINEAGE_*``) and an optional ``.env``."""
 
@@ -48,6 +65,7 @@ class Settings(BaseSettings):
     replica_id: str = Field(default="r1", description="This API replica's id; each replica keeps its own chain.")
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings, description="Neo4j connection.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion limits.")
+    auth: AuthSettings = Field(default_factory=AuthSettings, description="API keys, rate limits, query timeouts.")
 
     @model_validator(mode="after")
     def _choose_store(self) -> Settings:

@@ -9,6 +9,7 @@ from lineage_api.core.settings import Settings
 from lineage_api.store.protocol import GraphStore
 
 if TYPE_CHECKING:
+    from lineage_api.auth.principal import Auth
     from lineage_api.ingest.pipeline import IngestPipeline
 
 
@@ -17,3 +18,4 @@ class AppState:
     settings: Settings
     store: GraphStore
     pipeline: IngestPipeline | None = field(default=None)
+    auth: Auth | None = field(default=None)

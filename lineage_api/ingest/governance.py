@@ -51,7 +51,8 @@ def project_governance(
     for name, handler, kind in _RUN_RECORDS:
         facet = _facet(event.run_facets, name)
         if facet:
-            handler(p, facet, run_id=run_id, job_id=job_id, read=read, at=at)
+            record = handler(p, facet, run_id=run_id, job_id=job_id, read=read, at=at)
+            p.nodes[record][1]["namespace"] = event.job_namespace  # whose namespace the record belongs to
             kinds.add(kind)
     if any(p.nodes[v][1].get("datasetType") == "MODEL" for _, v in written):
         kinds.add("training")
@@ -108,7 +109,7 @@ def _targets(p: Projection, read: Versions) -> list[str]:
     return out
 
 
-def _approval(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> None:
+def _approval(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> str:
     node_id = ids.keyed_id(NodeLabel.APPROVAL, str(facet["approvalId"]))
     props = p.node(node_id, NodeLabel.APPROVAL, approvalId=str(facet["approvalId"]))
     when = _time(facet.get("grantedAt"), at)
@@ -128,6 +129,7 @@ def _approval(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str,
     for target in targets:
         p.edge(node_id, EdgeType.APPROVES, target, when)
     p.edge(node_id, EdgeType.RECORDED_BY, run_id, at)
+    return node_id
 
 
 def _stub(p: Projection, label: NodeLabel, key_name: str, key: str) -> str:
@@ -136,13 +138,14 @@ def _stub(p: Projection, label: NodeLabel, key_name: str, key: str) -> str:
     return node_id
 
 
-def _review(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> None:
+def _review(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> str:
     when = _time(facet.get("reviewedAt"), at)
     node_id = ids.keyed_id(NodeLabel.REVIEW, str(facet["reviewId"]))
     p.node(node_id, NodeLabel.REVIEW, **{**_clean(facet), "reviewedAt": when, "runId": run_id.removeprefix("run:")})
     for output in facet.get("outputIds") or []:
         p.edge(node_id, EdgeType.REVIEWED, _stub(p, NodeLabel.OUTPUT, "outputId", str(output)), when)
     p.edge(node_id, EdgeType.RECORDED_BY, run_id, at)
+    return node_id
 
 
 def _evidence(p: Projection, ref: str) -> str | None:
@@ -163,7 +166,7 @@ def _evidence(p: Projection, ref: str) -> str | None:
     return None
 
 
-def _decision(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> None:
+def _decision(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> str:
     when = _time(facet.get("decidedAt"), at)
     node_id = ids.keyed_id(NodeLabel.DECISION, str(facet["decisionId"]))
     job = p.nodes[job_id][1]
@@ -185,24 +188,27 @@ def _decision(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str,
         if target:
             p.edge(node_id, EdgeType.BASED_ON, target, when, basis=kind)
     p.edge(node_id, EdgeType.RECORDED_BY, run_id, at)
+    return node_id
 
 
-def _evaluation(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> None:
+def _evaluation(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> str:
     node_id = ids.keyed_id(NodeLabel.EVALUATION, str(facet["evaluationId"]))
     p.node(node_id, NodeLabel.EVALUATION, **_clean(facet), evaluatedAt=at, runId=run_id.removeprefix("run:"))
     models = [v for _, v in read if p.nodes[v][1].get("datasetType") == "MODEL"]
     for version_id in models or [v for _, v in read]:
         p.edge(node_id, EdgeType.EVALUATED, version_id, at)
     p.edge(node_id, EdgeType.RECORDED_BY, run_id, at)
+    return node_id
 
 
-def _incident(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> None:
+def _incident(p: Projection, facet: dict[str, Any], *, run_id: str, job_id: str, read: Versions, at: str) -> str:
     when = _time(facet.get("reportedAt"), at)
     node_id = ids.keyed_id(NodeLabel.INCIDENT, str(facet["incidentId"]))
     p.node(node_id, NodeLabel.INCIDENT, **{**_clean(facet), "reportedAt": when, "runId": run_id.removeprefix("run:")})
     for target in _targets(p, read):
         p.edge(node_id, EdgeType.CONCERNS, target, when)
     p.edge(node_id, EdgeType.RECORDED_BY, run_id, at)
+    return node_id
 
 
 _RUN_RECORDS = (

@@ -6,10 +6,12 @@ import asyncio
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from lineage_api.auth.principal import Principal, guard, requires
+from lineage_api.auth.roles import Permission
 from lineage_api.core.deps import StateDep
 from lineage_api.core.errors import PayloadTooLarge
 from lineage_api.ingest import service
@@ -17,6 +19,7 @@ from lineage_api.ingest.pipeline import IngestPipeline
 from lineage_api.ingest.schemas import BatchResult, EventPage, IngestResult, VerifyResult
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
+Writer = Annotated[Principal, Depends(requires(Permission.INGEST))]
 
 _EVENT_BODY: dict[str, Any] = {
     "requestBody": {
@@ -73,13 +76,15 @@ async def _wait_projected(pipeline: IngestPipeline, seq: int, wait_ms: int) -> b
     response_model=IngestResult,
     status_code=201,
     responses={202: {"model": IngestResult, "description": "Durably accepted, not yet in the graph."}},
-    openapi_extra=_EVENT_BODY,
+    **guard(Permission.INGEST, _EVENT_BODY),
 )
-async def post_event(request: Request, state: StateDep) -> JSONResponse:
+async def post_event(request: Request, state: StateDep, principal: Writer) -> JSONResponse:
     """Accept one OpenLineage event: 201 once in the graph, 202 once durably logged."""
     pipeline = _pipeline(state)
     data = await _read_json(request, state.settings.ingest.max_body_bytes)
-    seq, duplicate, event = await run_in_threadpool(service.accept_one, pipeline=pipeline, data=data)
+    seq, duplicate, event = await run_in_threadpool(
+        service.accept_one, pipeline=pipeline, data=data, may_write=principal.covers
+    )
     projected = await _wait_projected(pipeline, seq, state.settings.ingest.ack_wait_ms)
     result = IngestResult(
         status="projected" if projected else "accepted",
@@ -91,8 +96,8 @@ async def post_event(request: Request, state: StateDep) -> JSONResponse:
     return JSONResponse(result.model_dump(), status_code=201 if projected else 202)
 
 
-@router.post("/lineage/batch", response_model=BatchResult, openapi_extra=_BATCH_BODY)
-async def post_batch(request: Request, state: StateDep) -> BatchResult:
+@router.post("/lineage/batch", response_model=BatchResult, **guard(Permission.INGEST, _BATCH_BODY))
+async def post_batch(request: Request, state: StateDep, principal: Writer) -> BatchResult:
     """Accept an array of events; good ones are kept even when others are rejected."""
     data = await _read_json(request, state.settings.ingest.max_body_bytes)
     return await run_in_threadpool(
@@ -100,10 +105,11 @@ async def post_batch(request: Request, state: StateDep) -> BatchResult:
         pipeline=_pipeline(state),
         data=data,
         max_events=state.settings.ingest.max_batch_events,
+        may_write=principal.covers,
     )
 
 
-@router.get("/events", response_model=EventPage)
+@router.get("/events", response_model=EventPage, **guard(Permission.READ_EVENTS))
 def get_events(
     state: StateDep,
     after: Annotated[int, Query(ge=0, description="Return events with a sequence number above this.")] = 0,
@@ -113,7 +119,7 @@ def get_events(
     return service.read_events(pipeline=_pipeline(state), after=after, limit=limit)
 
 
-@router.get("/events/verify", response_model=VerifyResult)
+@router.get("/events/verify", response_model=VerifyResult, **guard(Permission.READ_EVENTS))
 def verify_events(state: StateDep) -> VerifyResult:
     """Recompute the hash chains of the local log and of every replica's events in the graph store."""
     return service.verify(eventlog=_pipeline(state).log, store=state.store)

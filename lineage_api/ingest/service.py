@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from graph_schema import NodeLabel
-from lineage_api.core.errors import InvalidInput, LineageError, PayloadTooLarge
+from lineage_api.core.errors import Forbidden, InvalidInput, LineageError, PayloadTooLarge
 from lineage_api.ingest.eventlog import ChainCheck, EventLog, LogRecord, verify_chain
 from lineage_api.ingest.parse import ParsedEvent, decode_json
 from lineage_api.ingest.pipeline import IngestPipeline
@@ -42,14 +42,35 @@ def decode_body(body: bytes, *, encoding: str | None, limit: int) -> Any:
     return decode_json(body)
 
 
-def accept_one(*, pipeline: IngestPipeline, data: Any) -> tuple[int, bool, ParsedEvent]:
-    """Validate and durably log one event; returns (seq, duplicate, parsed event)."""
+NamespaceCheck = Callable[[str], bool]
+
+
+def event_namespace(event: ParsedEvent) -> str:
+    """The namespace an event writes to: its job's, or (DatasetEvent) its dataset's."""
+    if event.job_namespace:
+        return event.job_namespace
+    return event.dataset.namespace if event.dataset else ""
+
+
+def _authorize(event: ParsedEvent, may_write: NamespaceCheck | None) -> None:
+    namespace = event_namespace(event)
+    if may_write is not None and not may_write(namespace):
+        raise Forbidden(f"this key may not write events for namespace {namespace!r}", field="job.namespace")
+
+
+def accept_one(
+    *, pipeline: IngestPipeline, data: Any, may_write: NamespaceCheck | None = None
+) -> tuple[int, bool, ParsedEvent]:
+    """Validate, authorize and durably log one event; returns (seq, duplicate, parsed event)."""
     event = pipeline.check(data)
+    _authorize(event, may_write)
     appended = pipeline.log_events([data])[0]
     return appended.seq, appended.duplicate, event
 
 
-def accept_batch(*, pipeline: IngestPipeline, data: Any, max_events: int) -> BatchResult:
+def accept_batch(
+    *, pipeline: IngestPipeline, data: Any, max_events: int, may_write: NamespaceCheck | None = None
+) -> BatchResult:
     """Validate every event of a batch, log the good ones together, report the bad ones by index."""
     if not isinstance(data, list):
         raise InvalidInput("a batch must be a JSON array of events", field="body")
@@ -59,10 +80,11 @@ def accept_batch(*, pipeline: IngestPipeline, data: Any, max_events: int) -> Bat
     failed: list[FailedEvent] = []
     for index, item in enumerate(data):
         try:
-            pipeline.check(item)
+            event = pipeline.check(item)
         except LineageError as exc:
             failed.append(FailedEvent(index=index, reason=exc.message, retriable=False))
             continue
+        _authorize(event, may_write)  # one event outside the key's namespaces refuses the whole batch
         good.append(item)
     if good:
         pipeline.log_events(good)

@@ -43,20 +43,23 @@ def narrate(t: TraceAnswer) -> list[str]:
             f"(risk category: {t.useCase.get('riskCategory', 'unrecorded')})."
         )
     for model in t.models:
+        if model.get("restricted"):
+            out.append("It rests on a model version outside your namespaces (restricted).")
+            continue
         trained = (
             f", trained by run {model['trainingRun']}"
             if model.get("trainingRun")
             else ", whose training was not recorded"
         )
         out.append(f"It rests on model {model['name']} version {model['version']}{trained}.")
-    sources = [d for d in t.datasets if d["source"]]
+    sources = [d for d in t.datasets if d.get("source")]
     if t.datasets:
         out.append(
             f"The lineage includes {len(t.datasets)} dataset version(s); {len(sources)} of them "
             f"({_names(sources, 'name') or 'none'}) were not written by any instrumented run."
         )
-    in_force = [a for a in t.approvals if a["inForce"]]
-    lapsed = [a for a in t.approvals if not a["inForce"]]
+    in_force = [a for a in t.approvals if a.get("inForce")]
+    lapsed = [a for a in t.approvals if a.get("inForce") is False]
     if in_force:
         out.append(f"At that moment {len(in_force)} approval(s) were in force: {_names(in_force, 'approvalId')}.")
     else:

@@ -45,7 +45,10 @@ class Finding(BaseModel):
 class TraceAnswer(BaseModel):
     root: GraphNode
     asOf: str | None = Field(description="The moment the trace describes (the traced thing's own time by default).")
-    complete: bool
+    complete: bool = Field(description="False when a limit cut the trace short or nodes were redacted.")
+    redacted: bool = Field(
+        default=False, description="True when nodes outside the caller's namespaces are placeholders."
+    )
     truncated: Truncation | None
     models: list[dict[str, Any]]
     datasets: list[dict[str, Any]]
@@ -73,7 +76,10 @@ class ImpactAnswer(BaseModel):
     root: GraphNode
     since: str | None
     until: str | None
-    complete: bool
+    complete: bool = Field(description="False when a limit cut the walk short or nodes were redacted.")
+    redacted: bool = Field(
+        default=False, description="True when nodes outside the caller's namespaces are placeholders."
+    )
     truncated: Truncation | None
     counts: dict[str, int] = Field(description="Nodes reached, per kind (the root excluded).")
     runs: list[dict[str, Any]]

@@ -16,6 +16,7 @@ from lineage_api.catalog import lineage
 from lineage_api.catalog.lineage import MAX_DEPTH
 from lineage_api.core.settings import IngestSettings, Settings
 from lineage_api.store.protocol import GraphStore
+from tests.factories import DEV_AUTH
 
 # Real OpenLineage events; these move to tests/corpus/ later, then only this constant changes.
 CORPUS = Path("/work/shared/openlineage-corpus")
@@ -75,7 +76,7 @@ def run_event(
 @pytest.fixture
 def client(store: GraphStore, tmp_path: Path) -> Iterator[TestClient]:
     # A cold Neo4j can take longer than the default ack wait to project the first events; the tests want 201s.
-    settings = Settings(data_dir=tmp_path / "data", ingest=IngestSettings(ack_wait_ms=30_000))
+    settings = Settings(data_dir=tmp_path / "data", ingest=IngestSettings(ack_wait_ms=30_000), auth=DEV_AUTH)
     app = create_app(settings, store=store)
     with TestClient(app) as test_client:
         yield test_client

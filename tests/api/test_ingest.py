@@ -11,7 +11,7 @@ import pytest
 
 from graph_schema import EdgeType, NodeLabel
 from lineage_api.store.protocol import Direction, GraphStore, Step
-from tests.factories import api, corpus_event, corpus_files, dataset, facet, run_event, schema
+from tests.factories import DEV_AUTH, api, corpus_event, corpus_files, dataset, facet, run_event, schema
 
 NO_RUN_ID = "openlineage__proxy__fluentd__events__event_no_run_id.json"
 
@@ -357,12 +357,14 @@ def test_replicas_keep_their_own_chains_in_one_store(store: GraphStore, tmp_path
     from lineage_api.core.settings import Settings
 
     for replica in ("api-1", "api-2"):
-        settings = Settings(data_dir=tmp_path / replica, replica_id=replica)
+        settings = Settings(data_dir=tmp_path / replica, replica_id=replica, auth=DEV_AUTH)
         with TestClient(create_app(settings, store=store)) as client:
             for i in range(3):
                 event = run_event(run_id=f"{replica}-{i}")
                 assert client.post("/api/v1/lineage", json=event).status_code == 201
-    with TestClient(create_app(Settings(data_dir=tmp_path / "api-1", replica_id="api-1"), store=store)) as client:
+    with TestClient(
+        create_app(Settings(data_dir=tmp_path / "api-1", replica_id="api-1", auth=DEV_AUTH), store=store)
+    ) as client:
         verify = client.get("/api/v1/events/verify").json()
     assert verify["ok"] is True
     assert [(c["source"], c["count"]) for c in verify["chains"]] == [("log", 3), ("graph:api-1", 3), ("graph:api-2", 3)]
@@ -372,7 +374,9 @@ def test_replicas_keep_their_own_chains_in_one_store(store: GraphStore, tmp_path
     from lineage_api.store.protocol import ChangeBatch, NodeUpsert
 
     store.apply(ChangeBatch([NodeUpsert(tampered.id, L.EVENT, {"body": tampered.props["body"].replace("api-2", "x")})]))
-    with TestClient(create_app(Settings(data_dir=tmp_path / "api-1", replica_id="api-1"), store=store)) as client:
+    with TestClient(
+        create_app(Settings(data_dir=tmp_path / "api-1", replica_id="api-1", auth=DEV_AUTH), store=store)
+    ) as client:
         broken = client.get("/api/v1/events/verify").json()
     assert broken["ok"] is False
     assert [(c["source"], c["firstBreak"]) for c in broken["chains"] if not c["ok"]] == [("graph:api-2", 2)]

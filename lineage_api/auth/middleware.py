@@ -1,0 +1,43 @@
+"""Recording every trace, impact, privacy and findings query in the access log, whatever its outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from lineage_api.auth.principal import ANONYMOUS, Principal
+
+AUDITED = ("/api/v1/trace", "/api/v1/impact", "/api/v1/privacy/", "/api/v1/compliance/findings")
+log = logging.getLogger("lineage_api.audit")
+
+
+def install_access_log(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _access_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith(AUDITED) and request.method == "GET":
+            principal: Principal = getattr(request.state, "principal", ANONYMOUS)
+            nodes = getattr(request.state, "answer_nodes", None)
+            auth = getattr(request.app.state.lineage, "auth", None)
+            if auth is not None:
+                try:
+                    auth.access.append(
+                        key_id=principal.key_id,
+                        role=principal.role.value,
+                        method=request.method,
+                        path=request.url.path,
+                        query=request.url.query,
+                        status=response.status_code,
+                        nodes=nodes,
+                    )
+                except Exception:  # the answer is already computed; a failing log must be seen, not hidden
+                    log.exception("could not record access to %s", request.url.path)
+                    return Response(
+                        status_code=503,
+                        content=b'{"error":{"code":"audit_unavailable",'
+                        b'"message":"the access log could not record this query"}}',
+                        media_type="application/json",
+                    )
+        return response

@@ -1,0 +1,105 @@
+"""CLI commands for access control: API keys and the access log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lineage_api.auth.keys import KeyStore
+from lineage_api.auth.roles import Role
+from lineage_api.core.errors import LineageError
+from lineage_api.core.settings import get_settings
+
+console = Console()
+err = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    keys_app = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
+    app.add_typer(keys_app, name="keys")
+
+    def _store() -> KeyStore:
+        return KeyStore(get_settings().data_dir / "auth.sqlite")
+
+    @keys_app.command("create")
+    def create(
+        role: Annotated[Role, typer.Option(help="admin, producer, auditor, privacy_officer or viewer")],
+        namespace: Annotated[
+            list[str] | None, typer.Option(help="Namespace pattern (repeatable); default all.")
+        ] = None,
+        expires: Annotated[str | None, typer.Option(help="Expiry time, ISO-8601.")] = None,
+        label: Annotated[str, typer.Option(help="A note for whom the key is.")] = "",
+    ) -> None:
+        """Create a key; its secret is printed once."""
+        from lineage_api.auth.service import create_key
+
+        keys = _store()
+        try:
+            created = create_key(keys=keys, role=role, namespaces=namespace, expires_at=expires, label=label)
+        except LineageError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}")
+            raise typer.Exit(2) from None
+        finally:
+            keys.close()
+        err.print(
+            f"key {created.keyId} ({created.role.value}, namespaces {', '.join(created.namespaces)}); "
+            "store the secret now, it is not shown again:"
+        )
+        console.print(created.key)
+
+    @keys_app.command("list")
+    def list_() -> None:
+        """Every key (no secrets)."""
+        from lineage_api.auth.service import list_keys
+
+        keys = _store()
+        try:
+            listed = list_keys(keys=keys).keys
+        finally:
+            keys.close()
+        table = Table("key id", "role", "namespaces", "state", "expires", "label")
+        for k in listed:
+            table.add_row(k.keyId, k.role.value, ", ".join(k.namespaces), k.state, k.expiresAt or "-", k.label)
+        console.print(table)
+
+    @keys_app.command("revoke")
+    def revoke(key_id: Annotated[str, typer.Argument(help="The key id (not the secret).")]) -> None:
+        """Revoke a key; it stops working at once."""
+        from lineage_api.auth.service import revoke_key
+
+        keys = _store()
+        try:
+            revoked = revoke_key(keys=keys, key_id=key_id)
+        except LineageError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}")
+            raise typer.Exit(2) from None
+        finally:
+            keys.close()
+        console.print(f"key {revoked.keyId} revoked at {revoked.revokedAt}")
+
+    @app.command()
+    def audit(
+        after: Annotated[int, typer.Option(help="Show entries after this sequence number.")] = 0,
+        limit: Annotated[int, typer.Option(help="Most entries to show.")] = 50,
+    ) -> None:
+        """Show the access log and verify its hash chain (exit 1 on a break)."""
+        from lineage_api.auth.audit import AccessLog
+        from lineage_api.auth.service import read_access, verify_access
+
+        access = AccessLog(get_settings().data_dir / "access.sqlite")
+        try:
+            page = read_access(access=access, after=after, limit=limit)
+            check = verify_access(access=access)
+        finally:
+            access.close()
+        table = Table("seq", "at", "key", "role", "query", "status", "nodes")
+        for e in page.entries:
+            table.add_row(str(e.seq), e.at, e.keyId, e.role, f"{e.path}?{e.query}", str(e.status), str(e.nodes))
+        console.print(table)
+        verdict = "[green]intact[/]" if check.ok else f"[red]broken at {check.firstBreak}: {check.reason}[/]"
+        console.print(f"{check.count} entries, chain {verdict}")
+        if not check.ok:
+            raise typer.Exit(1)
