@@ -41,7 +41,7 @@ def revoke_key(request: Request, key_id: str) -> KeyOut:
 @router.get("/audit", response_model=AccessPage, **guard(Permission.READ_AUDIT))
 def read_access_log(
     request: Request,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AccessPage:
     """The access log: who asked which trace, impact, privacy or findings query, and how much they got."""

@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
 Reader = Annotated[Principal, Depends(requires(Permission.READ_LINEAGE))]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Most items to return.")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip.")]
+Offset = Annotated[int, Query(ge=0, le=2**53, description="Items to skip.")]
 NamespaceFilter = Annotated[str | None, Query(description="Only items of this namespace (e.g. postgres://db:5432).")]
 READ = guard(Permission.READ_LINEAGE)
 
@@ -64,7 +64,7 @@ def get_lineage(
     store: StoreDep,
     principal: Reader,
     node_id: Annotated[str, Query(alias="nodeId", description="dataset:<namespace>:<name> or job:<namespace>:<name>")],
-    depth: Annotated[int, Query(ge=0, description=f"Job hops to walk (at most {lineage.MAX_DEPTH}).")] = (
+    depth: Annotated[int, Query(ge=0, le=10**6, description=f"Job hops to walk (at most {lineage.MAX_DEPTH}).")] = (
         lineage.DEFAULT_DEPTH
     ),
 ) -> LineageGraph:

@@ -112,7 +112,7 @@ async def post_batch(request: Request, state: StateDep, principal: Writer) -> Ba
 @router.get("/events", response_model=EventPage, **guard(Permission.READ_EVENTS))
 def get_events(
     state: StateDep,
-    after: Annotated[int, Query(ge=0, description="Return events with a sequence number above this.")] = 0,
+    after: Annotated[int, Query(ge=0, le=2**53, description="Return events with a sequence number above this.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """The raw events of this replica's log, in log order."""
