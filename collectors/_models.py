@@ -97,7 +97,7 @@ class ModelsMixin(StepsMixin):
         outputs: Iterable[Dataset] = (),
         job: str | None = None,
         run_id: str | None = None,
-        parent: Run | None = None,
+        parent: Run | RunRef | None = None,
     ) -> Step[Run]:
         """A step (``with``/``@``) that trains ``model`` at ``version`` from ``inputs``: it writes the model version."""
         return self.step(
@@ -155,7 +155,7 @@ class ModelsMixin(StepsMixin):
         use_case: UseCase | None = None,
         job: str | None = None,
         run_id: str | None = None,
-        parent: Run | None = None,
+        parent: Run | RunRef | None = None,
     ) -> Step[InferenceRun]:
         """A step (``with``/``@``) where ``model`` at ``version`` reads ``features`` and writes ``output_dataset``.
 

@@ -42,7 +42,7 @@ class StepSpec:
     inputs: tuple[Dataset, ...] = ()
     outputs: tuple[Dataset, ...] = ()
     run_id: str | None = None
-    parent: Run | None = None
+    parent: Run | RunRef | None = None
     job_facets: Mapping[str, JobFacet] = field(default_factory=dict)
     run_facets: Mapping[str, RunFacet] = field(default_factory=dict)
 
@@ -54,13 +54,15 @@ class StepSpec:
         inputs: Iterable[Dataset] = (),
         outputs: Iterable[Dataset] = (),
         run_id: str | None = None,
-        parent: Run | None = None,
+        parent: Run | RunRef | None = None,
         job_facets: Mapping[str, JobFacet] | None = None,
         run_facets: Mapping[str, RunFacet] | None = None,
     ) -> StepSpec:
         """A checked spec: ``InvalidArgument`` for an empty job, a run id that is not a UUID, a non-Dataset."""
-        if parent is not None and not isinstance(parent, Run):
-            raise InvalidArgument("parent must be a Run (the value a step's `with` gives)", argument="parent")
+        if parent is not None and not isinstance(parent, Run | RunRef):
+            raise InvalidArgument(
+                "parent must be a Run (the value a step's `with` gives) or a RunRef", argument="parent"
+            )
         return cls(
             job=text(job, "job"),
             inputs=_datasets(inputs, "inputs"),
@@ -102,7 +104,7 @@ class Step(Generic[RunT]):
     def __enter__(self) -> RunT:
         spec = self._spec
         active = spec.parent or current_run()
-        parent = active.ref if active is not None else None
+        parent = active.ref if isinstance(active, Run) else active
         ref = RunRef(
             self._core.namespace,
             spec.job,
@@ -194,7 +196,7 @@ class StepsMixin(Core):
         inputs: Iterable[Dataset] = (),
         outputs: Iterable[Dataset] = (),
         run_id: str | None = None,
-        parent: Run | None = None,
+        parent: Run | RunRef | None = None,
         job_facets: Mapping[str, JobFacet] | None = None,
         run_facets: Mapping[str, RunFacet] | None = None,
     ) -> Step[Run]:
@@ -226,7 +228,7 @@ class StepsMixin(Core):
         inputs: Iterable[Dataset] = (),
         outputs: Iterable[Dataset] = (),
         run_id: str | None = None,
-        parent: Run | None = None,
+        parent: Run | RunRef | None = None,
     ) -> Step[Run]:
         """A step that runs ``sql``: its tables (in ``namespace``) and column lineage come from parsing it.
 

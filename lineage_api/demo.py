@@ -125,6 +125,11 @@ def run_demo(
     from lineage_api.privacy.service import flows
     from lineage_api.provenance.service import trace
 
+    from lineage_api.core.settings import AuthMode
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError("the demo serves without API keys, so only on loopback (127.0.0.1)")
+    settings = settings.model_copy(update={"auth": settings.auth.model_copy(update={"mode": AuthMode.INSECURE_DEV})})
     port = port or free_port(host)
     url = f"http://{host}:{port}"
     _environment(settings, url)

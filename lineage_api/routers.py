@@ -12,6 +12,7 @@ from lineage_api.governance.router import router as governance_router
 from lineage_api.ingest.router import router as ingest_router
 from lineage_api.privacy.router import router as privacy_router
 from lineage_api.provenance.router import router as provenance_router
+from lineage_api.ui.router import router as ui_router
 
 ROUTERS = (
     ingest_router,
@@ -21,6 +22,7 @@ ROUTERS = (
     privacy_router,
     compliance_router,
     auth_router,
+    ui_router,
 )
 
 

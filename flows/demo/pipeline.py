@@ -15,23 +15,28 @@ from dataclasses import asdict
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 
 from collectors import Actor, Lineage, ai_output, human_review
+from collectors.prefect import lineage_flow, task_run_ref
 from flows.demo import data
 from flows.demo.catalog import FEATURES, INTAKE_FILE, MODEL, RAW_CLAIMS, SCORES, USE_CASE, VENDOR_EXTRACT
 
 CLAIMS_FILED = date(2026, 3, 1)
+F = TypeVar("F", bound=Flow[Any, Any])
 OFFICER = Actor("user:officer-12", "adjudicator")
 BOARD = Actor("user:aigb-chair", "AI Governance Board")
 
 
+NAMESPACE = "uscis-benefits"
+
+
 @cache
 def lineage() -> Lineage:
-    """The emitter, configured from the environment (OPENLINEAGE_URL and friends)."""
-    return Lineage.from_env(producer="https://ai-lineage.dev/demo")
+    """The emitter: the OpenLineage client configured from the environment (OPENLINEAGE_URL and friends)."""
+    return Lineage(namespace=NAMESPACE, producer="https://ai-lineage.dev/demo")
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -49,7 +54,7 @@ def _read_csv(path: Path) -> list[dict[str, Any]]:
 
 @task
 def ingest_claims(workdir: str) -> int:
-    with lineage().step("benefits.ingest_claims", inputs=[INTAKE_FILE], outputs=[RAW_CLAIMS]):
+    with lineage().step("benefits.ingest_claims", inputs=[INTAKE_FILE], outputs=[RAW_CLAIMS], parent=task_run_ref()):
         rows = [asdict(c) for c in data.claims()]
         _write_csv(Path(workdir) / "raw_claims.csv", rows)
     return len(rows)
@@ -57,7 +62,7 @@ def ingest_claims(workdir: str) -> int:
 
 @task
 def build_features(workdir: str) -> int:
-    with lineage().step("benefits.build_features", inputs=[RAW_CLAIMS], outputs=[FEATURES]):
+    with lineage().step("benefits.build_features", inputs=[RAW_CLAIMS], outputs=[FEATURES], parent=task_run_ref()):
         rows = [data.features(c, CLAIMS_FILED) for c in data.claims()]
         _write_csv(Path(workdir) / "claim_features.csv", rows)
     return len(rows)
@@ -65,7 +70,7 @@ def build_features(workdir: str) -> int:
 
 @task
 def train(workdir: str, version: str) -> dict[str, float]:
-    with lineage().training_run(MODEL, version, inputs=[FEATURES], job="benefits.train_model"):
+    with lineage().training_run(MODEL, version, inputs=[FEATURES], job="benefits.train_model", parent=task_run_ref()):
         w = data.weights(version)
         (Path(workdir) / f"model-{version}.json").write_text(json.dumps(w, indent=2), encoding="utf-8")
     return w
@@ -111,7 +116,13 @@ def score_claims(workdir: str, version: str) -> dict[str, float]:
     w = data.weights(version)
     scores: dict[str, float] = {}
     with lineage().inference_run(
-        MODEL, version, output_dataset=SCORES, features=[FEATURES], use_case=USE_CASE, job="benefits.score_claims"
+        MODEL,
+        version,
+        output_dataset=SCORES,
+        features=[FEATURES],
+        use_case=USE_CASE,
+        job="benefits.score_claims",
+        parent=task_run_ref(),
     ) as run:
         for row in rows:
             value = data.score(row, w)
@@ -178,50 +189,61 @@ def adjudicate(scores: dict[str, float]) -> list[str]:
 
 @task
 def vendor_extract(workdir: str) -> int:
-    with lineage().step("benefits.vendor_extract", inputs=[RAW_CLAIMS], outputs=[VENDOR_EXTRACT]):
+    with lineage().step(
+        "benefits.vendor_extract", inputs=[RAW_CLAIMS], outputs=[VENDOR_EXTRACT], parent=task_run_ref()
+    ):
         rows = [{k: getattr(c, k) for k in ("claim_id", "ssn", "full_name", "claim_amount")} for c in data.claims()]
         _write_csv(Path(workdir) / "vendor_extract.csv", rows)
     return len(rows)
 
 
 @flow(name="benefits-intake")
-def intake_flow(workdir: str) -> int:
+def _intake(workdir: str) -> int:
     return ingest_claims(workdir)
 
 
 @flow(name="benefits-features")
-def features_flow(workdir: str) -> int:
+def _features(workdir: str) -> int:
     return build_features(workdir)
 
 
 @flow(name="benefits-model")
-def model_flow(workdir: str, version: str) -> bool:
+def _model(workdir: str, version: str) -> bool:
     train(workdir, version)
     return evaluate(workdir, version)
 
 
 @flow(name="benefits-governance")
-def approval_flow(approval_id: str, kind: str, targets: str, approver: str, role: str, reference: str) -> str:
+def _approval(approval_id: str, kind: str, targets: str, approver: str, role: str, reference: str) -> str:
     return approve(approval_id, kind, targets, Actor(approver, role), reference)
 
 
 @flow(name="benefits-scoring")
-def scoring_flow(workdir: str, version: str) -> dict[str, float]:
+def _scoring(workdir: str, version: str) -> dict[str, float]:
     return score_claims(workdir, version)
 
 
 @flow(name="benefits-adjudication")
-def adjudication_flow(scores: dict[str, float]) -> list[str]:
+def _adjudication(scores: dict[str, float]) -> list[str]:
     return adjudicate(scores)
 
 
 @flow(name="benefits-vendor-extract")
-def vendor_flow(workdir: str) -> int:
+def _vendor(workdir: str) -> int:
     return vendor_extract(workdir)
 
 
 def stages(workdir: str) -> list[tuple[str, Callable[[dict[str, Any]], Any]]]:
-    """The demo's stages in order; each runs one Prefect flow. ``state`` carries results between stages."""
+    """The demo's stages in order; each runs one Prefect flow, instrumented so that its flow and task runs are
+    OpenLineage runs too (the collectors' steps inside tasks are their children). ``state`` carries results."""
+    emitter = lineage()
+
+    def instrument(f: F) -> F:
+        return lineage_flow(f, lineage=emitter, namespace=NAMESPACE)
+
+    intake_flow, features_flow, model_flow = instrument(_intake), instrument(_features), instrument(_model)
+    approval_flow, scoring_flow = instrument(_approval), instrument(_scoring)
+    adjudication_flow, vendor_flow = instrument(_adjudication), instrument(_vendor)
     return [
         ("intake: raw claims with PII and protected attributes", lambda s: intake_flow(workdir)),
         ("features: SSN hashed, age from date of birth", lambda s: features_flow(workdir)),

@@ -41,9 +41,29 @@ def test_all_is_pinned() -> None:
     assert collectors.__all__ == EXPORTED
 
 
+# Integrations imported on demand (``from collectors.prefect import ...``) become package attributes once imported.
+PUBLIC_SUBMODULES = {"prefect"}
+
+
 def test_every_export_exists_and_nothing_else_is_public() -> None:
-    public = {n for n in dir(collectors) if not n.startswith("_")}
+    public = {n for n in dir(collectors) if not n.startswith("_")} - PUBLIC_SUBMODULES
     assert public == set(EXPORTED)
+
+
+def test_the_prefect_integration_api_is_pinned() -> None:
+    import collectors.prefect
+
+    assert sorted(collectors.prefect.__all__) == [
+        "FlowHooks",
+        "TaskHooks",
+        "asset_dataset",
+        "asset_name",
+        "flow_hooks",
+        "lineage_flow",
+        "lineage_task",
+        "task_hooks",
+        "task_run_ref",
+    ]
 
 
 @pytest.mark.parametrize("name", EXPORTED)
