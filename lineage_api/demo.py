@@ -122,10 +122,9 @@ def run_demo(
     """Run the demo end to end; returns what it printed so tests can check it."""
     from lineage_api.cli_answers import print_findings, print_flows, print_trace
     from lineage_api.compliance.service import scan
+    from lineage_api.core.settings import AuthMode
     from lineage_api.privacy.service import flows
     from lineage_api.provenance.service import trace
-
-    from lineage_api.core.settings import AuthMode
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise ValueError("the demo serves without API keys, so only on loopback (127.0.0.1)")

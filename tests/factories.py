@@ -17,6 +17,8 @@ from lineage_api.core.settings import AuthMode, AuthSettings, IngestSettings, Se
 from lineage_api.store.protocol import Direction, GraphStore, Step
 
 DEV_AUTH = AuthSettings(mode=AuthMode.INSECURE_DEV)
+# Tests check 201 (projected) answers: let a single-event POST wait for projection however slow the machine is.
+PATIENT = IngestSettings(ack_wait_ms=30_000)
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "events"
 PRODUCER = "https://example.org/tests"
@@ -72,7 +74,7 @@ def schema(*names: str) -> dict[str, Any]:
 @contextmanager
 def api(store: GraphStore, data_dir: Path, **ingest: Any) -> Iterator[TestClient]:
     """A TestClient on a real app over ``store`` with its own event log in ``data_dir``."""
-    settings = Settings(data_dir=data_dir, ingest=IngestSettings(**ingest), auth=DEV_AUTH)
+    settings = Settings(data_dir=data_dir, ingest=IngestSettings(**{"ack_wait_ms": 30_000, **ingest}), auth=DEV_AUTH)
     with TestClient(create_app(settings, store=store)) as client:
         yield client
 

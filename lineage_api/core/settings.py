@@ -32,7 +32,7 @@ class IngestSettings(BaseModel):
     max_batch_events: int = Field(default=10_000, description="Most events accepted in one batch request.")
     projector_batch: int = Field(default=500, description="Events the projector applies per store transaction.")
     ack_wait_ms: int = Field(
-        default=2000, description="How long a single-event POST waits for projection before answering 202."
+        default=100, description="How long a single-event POST waits for projection (201) before answering 202."
     )
 
 

@@ -8,6 +8,7 @@ after a fix applies it).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
@@ -59,6 +60,11 @@ def to_logged(replica: str, record: LogRecord) -> LoggedEvent:
     )
 
 
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class IngestPipeline:
     """The event log plus its projector thread."""
 
@@ -70,6 +76,7 @@ class IngestPipeline:
         self.validators: list[Validator] = []
         self._projected = eventlog.projected_seq()
         self._progress = threading.Condition()
+        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="projector", daemon=True)
@@ -107,6 +114,17 @@ class IngestPipeline:
                     return False
                 self._progress.wait(remaining)
         return True
+
+    def projected_future(self, seq: int) -> asyncio.Future[None]:
+        """A future (on the running loop) resolved once ``seq`` is in the graph store."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        with self._progress:
+            if self._projected >= seq:
+                future.set_result(None)
+            else:
+                self._waiters.append((seq, loop, future))
+        return future
 
     def positions(self) -> tuple[int, int]:
         return self.log.last_seq(), self._projected
@@ -155,6 +173,10 @@ class IngestPipeline:
         with self._progress:
             self._projected = seq
             self._progress.notify_all()
+            ready = [w for w in self._waiters if w[0] <= seq]
+            self._waiters = [w for w in self._waiters if w[0] > seq]
+        for _, loop, future in ready:
+            loop.call_soon_threadsafe(_resolve, future)
 
     def drain(self, timeout_s: float = 60.0) -> bool:
         """Wait until everything logged so far is projected."""

@@ -6,6 +6,7 @@ log order, and written back; everything else is a plain upsert. Applying the sam
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ TERMINAL = {"COMPLETE": "COMPLETED", "FAIL": "FAILED", "ABORT": "ABORTED"}
 _STATE_RANK = {"RUNNING": 0, "ABORTED": 1, "FAILED": 2, "COMPLETED": 3}
 UNKNOWN_VERSION = "unknown"
 # Labels whose properties merge across events: read from the store before they are changed.
+_FIELD_FACETS = ("schema", "tags")
 _MERGED_LABELS = {NodeLabel.JOB, NodeLabel.RUN, NodeLabel.DATASET, NodeLabel.DATASET_VERSION, NodeLabel.APPROVAL}
 
 
@@ -39,6 +41,32 @@ class LoggedEvent:
     received_at: str
     body: str
     event: ParsedEvent
+
+
+def _referenced_datasets(ref: DatasetRef) -> set[str]:
+    """Datasets a dataset's facets name: column-lineage inputs and symlink targets."""
+    out: set[str] = set()
+    lineage = ref.facets.get("columnLineage")
+    if isinstance(lineage, dict):
+        entries = [
+            e
+            for spec in (lineage.get("fields") or {}).values()
+            if isinstance(spec, dict)
+            for e in spec.get("inputFields") or []
+        ] + list(lineage.get("dataset") or [])
+        for entry in entries:
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("namespace"), str)
+                and isinstance(entry.get("name"), str)
+            ):
+                out.add(ids.dataset_id(entry["namespace"], entry["name"]))
+    symlinks = ref.facets.get("symlinks")
+    if isinstance(symlinks, dict):
+        for ident in symlinks.get("identifiers") or []:
+            if isinstance(ident, dict) and ident.get("namespace") and ident.get("name"):
+                out.add(ids.dataset_id(str(ident["namespace"]), str(ident["name"])))
+    return out
 
 
 def _time_or_none(value: str | None) -> str | None:
@@ -80,6 +108,8 @@ class Projection:
         self.nodes: dict[str, tuple[NodeLabel, dict[str, Any]]] = {}
         self.edges: dict[tuple[str, str, str], EdgeUpsert] = {}
         self.queried: set[str] = set()
+        self.stored: dict[str, str] = {}
+        self.repeated: dict[str, set[str]] = {}  # the loaded nodes' properties as stored, to skip unchanged writes
 
     # -- building blocks -------------------------------------------------------------------------------------
     def load(self, events: Sequence[ParsedEvent]) -> None:
@@ -90,10 +120,13 @@ class Projection:
                 parent = f.parent_of(event.run_facets)
                 if parent:
                     wanted.add(ids.run_id(parent[0]))
+                    if parent[1] and parent[2]:
+                        wanted.add(ids.job_id(parent[1], parent[2]))
             if event.job_namespace and event.job_name:
                 wanted.add(ids.job_id(event.job_namespace, event.job_name))
             for ref in (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ())):
                 wanted.add(ids.dataset_id(ref.namespace, ref.name))
+                wanted |= _referenced_datasets(ref)
         self._fetch(wanted)
         # Second phase: the dataset versions these events most likely touch, now that datasets are known.
         versions: set[str] = set()
@@ -104,10 +137,10 @@ class Projection:
                     versions.add(ids.dataset_version_id(ref.namespace, ref.name, version))
             for ref in event.inputs:
                 dataset = self.nodes.get(ids.dataset_id(ref.namespace, ref.name))
-                version = f.string_at(ref.facets, "version", "datasetVersion") or (
-                    dataset[1].get("latestVersion") if dataset else None
-                )
-                versions.add(ids.dataset_version_id(ref.namespace, ref.name, version or UNKNOWN_VERSION))
+                explicit = f.string_at(ref.facets, "version", "datasetVersion")
+                latest = dataset[1].get("latestVersion") if dataset else None
+                for version in {explicit or latest or UNKNOWN_VERSION, UNKNOWN_VERSION}:
+                    versions.add(ids.dataset_version_id(ref.namespace, ref.name, version))
         self._fetch(versions)
 
     def _fetch(self, wanted: set[str]) -> None:
@@ -115,6 +148,7 @@ class Projection:
         self.queried |= missing
         for node in self.store.get_nodes(missing):
             self.nodes[node.id] = (node.label, dict(node.props))
+            self.stored[node.id] = json.dumps(node.props, sort_keys=True)
 
     def node(self, node_id: str, label: NodeLabel, **props: Any) -> dict[str, Any]:
         """The (mutable) properties of a node in this batch, creating it with ``props`` if new."""
@@ -142,7 +176,11 @@ class Projection:
         self.edges[key] = EdgeUpsert(src, etype, dst, at, props, props_at)
 
     def batch(self) -> ChangeBatch:
-        nodes = [NodeUpsert(i, label, props) for i, (label, props) in sorted(self.nodes.items())]
+        nodes = [
+            NodeUpsert(i, label, props)
+            for i, (label, props) in sorted(self.nodes.items())
+            if self.stored.get(i) != json.dumps(props, sort_keys=True)
+        ]
         return ChangeBatch(nodes, [self.edges[k] for k in sorted(self.edges)])
 
     # -- events ----------------------------------------------------------------------------------------------
@@ -242,7 +280,15 @@ class Projection:
     def _dataset(self, ref: DatasetRef, at: str) -> str:
         dataset_id = ids.dataset_id(ref.namespace, ref.name)
         props = self.node(dataset_id, NodeLabel.DATASET, namespace=ref.namespace, name=ref.name)
-        facets, times = f.merge_facets(props.get("facets", {}), props.get("facetsAt", {}), ref.facets, at)
+        stored, stored_at = props.get("facets", {}), props.get("facetsAt", {})
+        # A facet repeating what the dataset holds, seen no earlier than before, needs no field or tag writes
+        # (an earlier sighting still writes: edges keep the earliest time).
+        self.repeated[dataset_id] = {
+            n
+            for n in _FIELD_FACETS
+            if n in ref.facets and stored.get(n) == ref.facets[n] and stored_at.get(n, "") <= at
+        }
+        facets, times = f.merge_facets(stored, stored_at, ref.facets, at)
         props.update(facets=facets, facetsAt=times)
         dataset_type = f.string_at(facets, "datasetType", "datasetType")
         if dataset_type:
@@ -282,11 +328,12 @@ class Projection:
         return field_id, props
 
     def _fields(self, ref: DatasetRef, facets: dict[str, Any], at: str) -> None:
-        if "schema" in ref.facets:
+        repeated = self.repeated.get(ids.dataset_id(ref.namespace, ref.name), set())
+        if "schema" in ref.facets and "schema" not in repeated:
             for item in f.schema_fields(ref.facets):
                 _, props = self._field(ref.namespace, ref.name, item.path, at)
                 props.update({k: v for k, v in (("type", item.type), ("description", item.description)) if v})
-        if "tags" in ref.facets:
+        if "tags" in ref.facets and "tags" not in repeated:
             # The tags facet in force (the latest one) decides every field's tags; fields it no longer tags lose them.
             dataset = self.nodes[ids.dataset_id(ref.namespace, ref.name)][1]
             by_field: dict[str, list[dict[str, str]]] = {}

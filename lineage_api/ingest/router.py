@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -63,11 +62,10 @@ async def _read_json(request: Request, limit: int) -> Any:
 
 
 async def _wait_projected(pipeline: IngestPipeline, seq: int, wait_ms: int) -> bool:
-    deadline = time.monotonic() + wait_ms / 1000
-    while pipeline.positions()[1] < seq:
-        if time.monotonic() >= deadline:
-            return False
-        await asyncio.sleep(0.003)
+    try:
+        await asyncio.wait_for(pipeline.projected_future(seq), timeout=wait_ms / 1000)
+    except TimeoutError:
+        return False
     return True
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 # Words that turn a sensitive-looking name into a derived, non-identifying one.
 NEUTRALIZERS = frozenset(
@@ -113,8 +114,17 @@ def _contains(seq: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(seq[i : i + n]) == phrase for i in range(len(seq) - n + 1))
 
 
+@cache
+def _suggest(name: str) -> tuple[str, ...]:
+    return tuple(_match(name))
+
+
 def suggest(name: str) -> list[str]:
     """Classifications the column name suggests (sorted); empty when nothing matches."""
+    return list(_suggest(name))
+
+
+def _match(name: str) -> list[str]:
     seq = words(name.rsplit(".", 1)[-1])
     if not seq:
         return []

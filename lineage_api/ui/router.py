@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path as PathParam
+from fastapi import APIRouter, Header
+from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
 
 from lineage_api.auth.principal import guard
@@ -42,7 +43,13 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
-TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".txt": "text/plain", ".md": "text/plain"}
+TYPES = {
+    ".js": "text/javascript",
+    ".mjs": "text/javascript",
+    ".css": "text/css",
+    ".txt": "text/plain",
+    ".md": "text/plain",
+}
 
 router = APIRouter(tags=["ui"])
 

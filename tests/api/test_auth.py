@@ -18,7 +18,7 @@ from lineage_api.auth.roles import GRANTS, Permission, Role
 from lineage_api.core.settings import AuthSettings, Settings
 from lineage_api.store.protocol import GraphStore
 from tests import governance_events as g
-from tests.factories import dataset, run_event
+from tests.factories import PATIENT, dataset, run_event
 
 PARAMS = {"nodeId": "dataset:ml:features", "classification": "pii"}
 BODIES: dict[str, Any] = {
@@ -48,7 +48,7 @@ def call(client: TestClient, method: str, path: str, key: str | None) -> int:
 
 @pytest.fixture
 def secured(store: GraphStore, tmp_path: Path) -> Iterator[tuple[TestClient, KeyStore]]:
-    settings = Settings(data_dir=tmp_path, auth=AuthSettings(rate_per_minute=100_000, burst=100_000))
+    settings = Settings(data_dir=tmp_path, auth=AuthSettings(rate_per_minute=100_000, burst=100_000), ingest=PATIENT)
     keys = KeyStore(tmp_path / "auth.sqlite")
     with TestClient(create_app(settings, store=store)) as client:
         yield client, keys

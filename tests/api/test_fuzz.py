@@ -21,6 +21,7 @@ from lineage_api.core.settings import AuthSettings, Settings
 from lineage_api.demo import free_port
 from lineage_api.store.embedded.store import EmbeddedStore
 from tests import governance_events as g
+from tests.factories import PATIENT
 
 schema = schemathesis.openapi.from_dict(create_app().openapi())
 
@@ -28,7 +29,7 @@ schema = schemathesis.openapi.from_dict(create_app().openapi())
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     data: Path = tmp_path_factory.mktemp("fuzz")
-    settings = Settings(data_dir=data, auth=AuthSettings(rate_per_minute=1_000_000, burst=1_000_000))
+    settings = Settings(data_dir=data, auth=AuthSettings(rate_per_minute=1_000_000, burst=1_000_000), ingest=PATIENT)
     keys = KeyStore(data / "auth.sqlite")
     token = keys.create(role=Role.ADMIN, label="fuzz")[1]
     keys.close()

@@ -11,7 +11,7 @@ import pytest
 
 from graph_schema import EdgeType, NodeLabel
 from lineage_api.store.protocol import Direction, GraphStore, Step
-from tests.factories import DEV_AUTH, api, corpus_event, corpus_files, dataset, facet, run_event, schema
+from tests.factories import DEV_AUTH, PATIENT, api, corpus_event, corpus_files, dataset, facet, run_event, schema
 
 NO_RUN_ID = "openlineage__proxy__fluentd__events__event_no_run_id.json"
 
@@ -357,7 +357,7 @@ def test_replicas_keep_their_own_chains_in_one_store(store: GraphStore, tmp_path
     from lineage_api.core.settings import Settings
 
     for replica in ("api-1", "api-2"):
-        settings = Settings(data_dir=tmp_path / replica, replica_id=replica, auth=DEV_AUTH)
+        settings = Settings(data_dir=tmp_path / replica, replica_id=replica, auth=DEV_AUTH, ingest=PATIENT)
         with TestClient(create_app(settings, store=store)) as client:
             for i in range(3):
                 event = run_event(run_id=f"{replica}-{i}")

@@ -105,24 +105,35 @@ class EmbeddedStore:
 
     def _upsert_node(self, db: sqlite3.Connection, node: NodeUpsert) -> None:
         row = db.execute("SELECT props FROM nodes WHERE id = ?", (node.id,)).fetchone()
-        props: dict[str, Any] = json.loads(row[0]) if row else {}
+        before: dict[str, Any] = json.loads(row[0]) if row else {}
+        props = dict(before)
         for key, value in node.props.items():
             if value is None:
                 props.pop(key, None)
             else:
                 props[key] = value
         label = node.label.value
+        if row is not None and props == before:
+            return  # nothing changed: no write, no index churn
+        indexed = {k: _scalar_text(v) for k, v in props.items() if _indexable(v)}
         if row is None:
             keys = NATURAL_KEYS[node.label]
             nkey = json.dumps([props.get(k) for k in keys])
             db.execute("INSERT INTO node_keys (label, nkey, id) VALUES (?, ?, ?)", (label, nkey, node.id))
             db.execute("INSERT INTO nodes (id, label, props) VALUES (?, ?, ?)", (node.id, label, json.dumps(props)))
+            stale: dict[str, str] = {}
         else:
             db.execute("UPDATE nodes SET props = ? WHERE id = ?", (json.dumps(props), node.id))
-            db.execute("DELETE FROM node_props WHERE id = ? AND label = ?", (node.id, label))
+            old = {k: _scalar_text(v) for k, v in before.items() if _indexable(v)}
+            stale = {k: v for k, v in old.items() if indexed.get(k) != v}
+            indexed = {k: v for k, v in indexed.items() if old.get(k) != v}
+        db.executemany(
+            "DELETE FROM node_props WHERE label = ? AND name = ? AND value = ? AND id = ?",
+            [(label, k, v, node.id) for k, v in stale.items()],
+        )
         db.executemany(
             "INSERT OR IGNORE INTO node_props (label, name, value, id) VALUES (?, ?, ?, ?)",
-            [(label, k, _scalar_text(v), node.id) for k, v in props.items() if _indexable(v)],
+            [(label, k, v, node.id) for k, v in indexed.items()],
         )
 
     def _upsert_edge(self, db: sqlite3.Connection, edge: EdgeUpsert) -> None:

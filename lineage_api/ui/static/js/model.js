@@ -175,22 +175,26 @@ export function fromFlows(answer) {
   };
   const seen = new Set();
   const masked = new Set();
-  for (const [, kind, items] of groups.map(([k, v]) => [null, k, v])) {
+  for (const [kind, items] of groups) {
     for (const item of items || []) {
-      const path = item.path && item.path.length ? item.path : [item.id];
+      const given = item.path && item.path.length ? item.path : [item.id];
+      const path = given[given.length - 1] === item.id ? given : [...given, item.id];
       path.forEach((id, i) => ensure(id, i));
+      let maskAt = -1;
+      if (item.status === 'masked-after') {
+        maskAt = path.length - 2;
+        for (let i = 0; i + 1 < path.length; i += 1) if (path[i].startsWith('field:') && path[i + 1].startsWith('field:')) maskAt = i;
+      }
       for (let i = 0; i + 1 < path.length; i += 1) {
         const [a, b] = [path[i], path[i + 1]];
-        const last = i + 2 === path.length;
         let type = 'FLOWS';
-        if (last && item.status === 'masked-after') type = 'MASKED';
+        if (i === maskAt) type = 'MASKED';
         else if (a.startsWith('field:') && b.startsWith('dataset:')) type = 'IN_DATASET';
         else if (a.startsWith('dataset:') && b.startsWith('run:')) type = 'READ_BY';
-        else if (a.startsWith('run:') && kind === 'ModelVersion') type = 'TRAINED';
+        else if (a.startsWith('run:') && kind === 'ModelVersion' && b === item.id) type = 'TRAINED';
         else if (a.startsWith('run:') && b.startsWith('output:')) type = 'PRODUCED';
-        else if (last && item.status === 'possible') type = 'MAY_FLOW';
+        else if (i + 2 === path.length && item.status === 'possible') type = 'MAY_FLOW';
         if (type === 'MASKED') masked.add(`${a}|${b}`);
-        if (type === 'FLOWS' && masked.has(`${a}|${b}`)) continue;
         addEdge(model, seen, a, b, type, null, null);
       }
     }

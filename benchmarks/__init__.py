@@ -1,0 +1,1 @@
+"""Benchmarks: synthetic lineage graphs (``generate``) and trace/impact latency (``trace``)."""
