@@ -22,7 +22,7 @@ const VIEWS = ['trace', 'impact', 'pii'];
 const EXPAND_ALL_MAX = 600; // "Expand all" draws at most this many nodes; the rest stay behind expand handles
 const FIELDS = { trace: ['nodeId', 'asOf', 'depth'], impact: ['nodeId', 'since', 'until', 'depth'], pii: ['classification'] };
 const state = { view: 'trace', model: null, models: {}, requests: {}, loaded: {}, plan: null, lastDraw: null,
-  lastLoad: null, errors: [], busy: 0 };
+  lastLoad: null, errors: [], busy: 0, ticket: 0 };
 let drawing;
 
 function announce(text) {
@@ -168,11 +168,13 @@ function showView(view) {
   updateExports();
 }
 
+/** Show a request in its form (fields it leaves out go back to their defaults); a bare view link keeps the form. */
 function fillForm(view, params) {
+  if (!params[view === 'pii' ? 'classification' : 'nodeId']) return;
   const form = document.querySelector(`form[data-view="${view}"]`);
   for (const name of FIELDS[view]) {
     const input = form.elements[name];
-    if (params[name] !== undefined) input.value = params[name];
+    input.value = params[name] ?? input.defaultValue;
   }
 }
 
@@ -184,6 +186,8 @@ async function loadNow(view, params) {
   const t0 = performance.now();
   const required = view === 'pii' ? 'classification' : 'nodeId';
   if (!params[required]) return;
+  state.ticket += 1;
+  const ticket = state.ticket;
   $('#graph').setAttribute('aria-busy', 'true');
   announce(`Loading the ${view === 'pii' ? 'PII flows' : view}…`);
   try {
@@ -192,7 +196,7 @@ async function loadNow(view, params) {
     else if (view === 'impact') answer = await getJSON('/api/v1/impact', params);
     else answer = await getJSON('/api/v1/privacy/flows', { classification: params.classification });
     const fetchMs = performance.now() - t0;
-    if (state.view !== view) return;
+    if (state.view !== view || ticket !== state.ticket) return; // a newer request or another view won
     const model = view === 'pii' ? fromFlows(answer) : fromProvenance(answer, view);
     const drawn = await draw(model, params);
     state.loaded[view] = hashFor(view, params);

@@ -227,7 +227,9 @@ export function stateLines(node, model) {
   for (const f of node.findings.slice(0, 3)) lines.push(`⚠ ${f.rule} · ${f.clause}`);
   if (node.findings.length > 3) lines.push(`⚠ +${node.findings.length - 3} more finding(s)`);
   if (node.approval) {
-    lines.push(node.approval.inForce ? '✔ in force' : `✖ not in force (${node.approval.decision})`);
+    const { inForce, decision } = node.approval;
+    const refused = decision && !['approved', 'conditional'].includes(decision);
+    lines.push(inForce ? '✔ in force' : `✖ not in force${refused ? ` (${decision})` : ' at this time'}`);
   }
   if (node.kind === 'Review' && node.props.outcome) lines.push(`outcome: ${node.props.outcome}`);
   if (node.kind === 'Evaluation' && node.props.passed !== undefined) lines.push(node.props.passed ? '✔ passed' : '✖ failed');
@@ -239,7 +241,8 @@ export function stateLines(node, model) {
   return lines;
 }
 
+/** "model version benefits-triage@v2" (without repeating the kind when the label already starts with it). */
 export function describeNode(node) {
-  const look = LOOKS[lookOf(node)];
-  return `${look.badge.toLowerCase()} ${node.label}`;
+  const kind = LOOKS[lookOf(node)].badge.toLowerCase();
+  return node.label.toLowerCase().startsWith(`${kind} `) ? node.label : `${kind} ${node.label}`;
 }

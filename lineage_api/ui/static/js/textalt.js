@@ -6,14 +6,14 @@
  */
 
 import { h, fmtTime, time } from './dom.js';
-import { LOOKS, RELATIONS, PII_STATUS, lookOf, stateLines } from './model.js';
+import { LOOKS, RELATIONS, PII_STATUS, lookOf, stateLines, describeNode } from './model.js';
 
 const PAGE = 250;
 let rows = new Map();
 
 function nodeName(model, id) {
   const node = model.nodes.get(id);
-  return node ? `${LOOKS[lookOf(node)].badge.toLowerCase()} ${node.label}` : id;
+  return node ? describeNode(node) : id;
 }
 
 /** Banner messages: [{level: 'warn' | 'info', text}]. */
