@@ -31,8 +31,11 @@ class IngestSettings(BaseModel):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, description="Largest accepted request body (after gzip).")
     max_batch_events: int = Field(default=10_000, description="Most events accepted in one batch request.")
     projector_batch: int = Field(default=500, description="Events the projector applies per store transaction.")
+    projector_linger_ms: int = Field(
+        default=10, description="How long the projector waits for more events to join a partial batch."
+    )
     ack_wait_ms: int = Field(
-        default=100, description="How long a single-event POST waits for projection (201) before answering 202."
+        default=50, description="How long a single-event POST waits for projection (201) before answering 202."
     )
 
 

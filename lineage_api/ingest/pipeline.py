@@ -133,11 +133,17 @@ class IngestPipeline:
     def _run(self) -> None:
         backoff = 0.2
         while not self._stop.is_set():
-            records = self.log.read(after=self._projected, limit=self.settings.ingest.projector_batch)
+            size = self.settings.ingest.projector_batch
+            records = self.log.read(after=self._projected, limit=size)
             if not records:
                 self._wake.wait(0.5)
                 self._wake.clear()
                 continue
+            linger = self.settings.ingest.projector_linger_ms / 1000
+            if len(records) < size and linger > 0:
+                # Let concurrent producers' events join this batch: one transaction for many events.
+                self._stop.wait(linger)
+                records += self.log.read(after=records[-1].seq, limit=size - len(records))
             try:
                 try:
                     self._apply(records)

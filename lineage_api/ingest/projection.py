@@ -179,7 +179,7 @@ class Projection:
         nodes = [
             NodeUpsert(i, label, props)
             for i, (label, props) in sorted(self.nodes.items())
-            if self.stored.get(i) != json.dumps(props, sort_keys=True)
+            if i not in self.stored or self.stored[i] != json.dumps(props, sort_keys=True)
         ]
         return ChangeBatch(nodes, [self.edges[k] for k in sorted(self.edges)])
 

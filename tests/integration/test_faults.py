@@ -202,11 +202,6 @@ def test_neo4j_outage_keeps_accepting_and_projects_everything_after(own_neo4j: A
 
 
 @pytest.mark.neo4j
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: Neo4jStore.ping goes through execute_query's retry loop (max_transaction_retry_time=15 s), "
-    "so GET /health blocks ~30 s while Neo4j is down instead of answering 'degraded'",
-)
 def test_health_says_degraded_promptly_while_neo4j_is_down(own_neo4j: Any, start_server: StartServer) -> None:
     server = start_server("neo4j", neo4j_uri=own_neo4j.uri, env={"LINEAGE_INGEST__ACK_WAIT_MS": "200"})
     own_neo4j.stop(remove_home=False)

@@ -161,7 +161,7 @@ def test_client_events_land_in_the_log_and_the_graph(
 
 @pytest.mark.parametrize(
     ("key", "status"),
-    [("lk_nosuchkey_secret", 401), ("producer-of-another-namespace", 403)],
+    [("", 401), ("lk_nosuchkey_secret", 401), ("producer-of-another-namespace", 403)],
 )
 def test_client_with_a_refused_key_sends_once(
     served: LineageServer, start_server: StartServer, key: str, status: int
@@ -169,7 +169,8 @@ def test_client_with_a_refused_key_sends_once(
     server = start_server(served.store_kind, neo4j_uri=served.neo4j_uri, auth_mode="keys")
     if key.startswith("producer"):
         key = server.mint_key("producer", ["someone-else"])
-    client = OpenLineageClient(transport=_transport(server, auth={"type": "api_key", "apiKey": key}))
+    auth = {"auth": {"type": "api_key", "apiKey": key}} if key else {}
+    client = OpenLineageClient(transport=_transport(server, **auth))
     with pytest.raises(requests.HTTPError) as raised:
         client.emit(_events(str(uuid.uuid4()), "refused")[0])
     client.close()
