@@ -14,6 +14,10 @@ from lineage_api.store.protocol import Direction, Edge, GraphStore, Node, Step
 
 RISKY = ("rights-impacting", "safety-impacting", "both")
 EDGE_LIMIT = 1_000_000
+# Edges that fan into a node by the thousand (a version's readers, a job's runs, a dataset's versions): never
+# prefetched for a scope; asked for explicitly when a rule needs them.
+FAN_IN = {(EdgeType.READ, Direction.IN), (EdgeType.RUN_OF, Direction.IN), (EdgeType.VERSION_OF, Direction.IN)}
+PREFETCH = [Step(t, d) for t in EdgeType for d in Direction if (t, d) not in FAN_IN]
 
 
 class Ctx:
@@ -24,6 +28,18 @@ class Ctx:
         self.scope = scope
         self._nodes: dict[str, Node | None] = {}
         self._edges: dict[tuple[str, EdgeType, Direction], list[Edge]] = {}
+        if scope:
+            self._prefetch(scope)
+
+    def _prefetch(self, scope: set[str]) -> None:
+        """Every edge the rules may ask about the scope's nodes, in one store call (fan-ins excepted)."""
+        for edge in self.store.edges(scope, PREFETCH, limit=EDGE_LIMIT):
+            for node_id, direction in ((edge.src, Direction.OUT), (edge.dst, Direction.IN)):
+                if node_id in scope and (edge.type, direction) not in FAN_IN:
+                    self._edges.setdefault((node_id, edge.type, direction), []).append(edge)
+        for node_id in scope:
+            for step in PREFETCH:
+                self._edges.setdefault((node_id, step.type, step.direction), [])
 
     # -- reading ---------------------------------------------------------------------------------------------
     def all(self, label: NodeLabel, where: dict[str, Any] | None = None) -> list[Node]:

@@ -226,3 +226,17 @@ def test_schema_apply_is_idempotent(store: GraphStore) -> None:
     store.apply_schema()
     store.apply_schema()
     assert store.ping()
+
+
+@pytest.mark.parametrize("max_nodes", [50, 5_000])
+def test_narrow_and_wide_walks_agree(store: GraphStore, max_nodes: int) -> None:
+    """Trace-sized and impact-sized walks (the embedded store walks them differently) give the same answer."""
+    ids = chain(store, 4)
+    store.apply(ChangeBatch([run("side")], [EdgeUpsert("run:side", EdgeType.READ, ids[1], T1)]))
+    up = store.expand([ids[4]], UP, max_depth=20, max_nodes=max_nodes)
+    assert [n.id for n in up.nodes][-1] == ids[0] and up.complete
+    down = store.expand([ids[0]], DOWN, max_depth=20, max_nodes=max_nodes, as_of=T0)
+    assert "run:side" not in {n.id for n in down.nodes}
+    assert {n.id for n in store.expand([ids[0]], DOWN, max_nodes=max_nodes).nodes} >= {"run:side", ids[4]}
+    cut = store.expand([ids[4]], UP, max_depth=3, max_nodes=max_nodes)
+    assert cut.truncated == "depth" and cut.frontier == ["run:r3"]

@@ -21,13 +21,31 @@ def _has_column_lineage(ctx: Ctx, dataset: str) -> bool:
     return any(ctx.edges(fields, EdgeType.DERIVED_FROM, Direction.OUT).values())
 
 
-def _what_reaches(ctx: Ctx, version: str, pii: dict[str, Reach]) -> tuple[str, list[str]] | None:
+class Holdings:
+    """Which datasets hold PII: the whole-graph answer for a full scan, per dataset (looked up) for a scope."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.known: dict[str, Reach | None] = dict(holdings(ctx, "pii")) if ctx.scope is None else {}
+        self.complete = ctx.scope is None
+
+    def get(self, dataset: str) -> Reach | None:
+        if not self.complete and dataset not in self.known:
+            found = holdings(self.ctx, "pii", {dataset}) if "#" not in dataset else {}
+            self.known[dataset] = found.get(dataset)
+        return self.known.get(dataset)
+
+
+def _what_reaches(ctx: Ctx, version: str, pii: Holdings) -> tuple[str, list[str]] | None:
     """'PII' or 'AI outputs' with a path, when either reaches this written version of an external dataset."""
     upstream = ctx.store.expand([version], UPSTREAM, max_depth=40, max_nodes=5000)
     depth = upstream.depth
-    holders = sorted((n for n in upstream.nodes if n.id in pii), key=lambda n: depth[n.id])
+    datasets = [n for n in upstream.nodes if n.label is NodeLabel.DATASET]
+    holders = sorted((n for n in datasets if pii.get(n.id) is not None), key=lambda n: depth[n.id])
     if holders:
-        return "PII", [*pii[holders[0].id].path, holders[0].id, version]
+        reach = pii.get(holders[0].id)
+        assert reach is not None
+        return "PII", [*reach.path, holders[0].id, version]
     dsvs = [n.id for n in upstream.nodes if n.label is NodeLabel.DATASET_VERSION and n.id != version]
     with_outputs = [v for v, edges in ctx.edges(dsvs, EdgeType.IN_VERSION, Direction.IN).items() if edges]
     if with_outputs:
@@ -44,12 +62,15 @@ def check(ctx: Ctx) -> list[FindingOut]:
     )
     if not externals:
         return []
-    pii = holdings(ctx, "pii")
+    pii = Holdings(ctx)
     out = []
     for dataset in externals:
         column_level = _has_column_lineage(ctx, dataset.id)
         versions = ctx.nodes(ctx.sources(dataset.id, EdgeType.VERSION_OF))
         for version in sorted(versions.values(), key=lambda v: v.id):
+            writers = ctx.sources(version.id, EdgeType.WROTE)
+            if not writers:
+                continue  # an inbound file no instrumented run wrote: nothing of ours left the agency here
             at = str(version.props.get("writtenAt") or version.props.get("createdAt") or "")
             if column_level:
                 reach = pii.get(dataset.id)
@@ -58,7 +79,6 @@ def check(ctx: Ctx) -> list[FindingOut]:
                 what = _what_reaches(ctx, version.id, pii)
             if what is None or ctx.approvals_in_force([version.id], "data_sharing", at):
                 continue
-            writers = ctx.sources(version.id, EdgeType.WROTE)
             out.append(
                 finding(
                     "EXTERNAL_SHARING",

@@ -22,9 +22,10 @@ from lineage_api.store.protocol import (
     Scalar,
     Step,
 )
-from lineage_api.store.traversal import finish
+from lineage_api.store.traversal import bfs_depths, finish
 
 _INDEXED_MAX_LEN = 256
+_CTE_MAX_NODES = 2_000  # walks allowed more nodes than this go level by level
 _CHUNK = 500
 
 _WALK = """
@@ -231,8 +232,32 @@ class EmbeddedStore:
         max_depth = max(0, int(max_depth))
         max_nodes = max(1, int(max_nodes))
         existing = [n.id for n in self.get_nodes(start)]
+        if max_nodes > _CTE_MAX_NODES:
+            # A wide walk (impact): the recursive CTE would enumerate (node, depth) pairs far past the cap before
+            # grouping; walking level by level stops at the cap.
+            depth, capped = bfs_depths(
+                existing,
+                lambda frontier: self._neighbors(frontier, steps, as_of, since),
+                max_depth=max_depth,
+                max_nodes=max_nodes,
+            )
+        else:
+            depth, capped = self._walk(existing, steps, as_of, since, max_depth, max_nodes)
+        touching = self.edges(depth, steps, as_of=as_of, since=since, limit=max(100_000, max_nodes * 20))
+        return finish(depth, self.get_nodes(depth), touching, steps, capped=capped)
+
+    def _walk(
+        self,
+        start: list[str],
+        steps: Sequence[Step],
+        as_of: str | None,
+        since: str | None,
+        max_depth: int,
+        max_nodes: int,
+    ) -> tuple[dict[str, int], bool]:
+        """Depths by recursive CTE (a trace-sized walk)."""
         params = {
-            "start": json.dumps(sorted(set(existing))),
+            "start": json.dumps(sorted(set(start))),
             "max_depth": max_depth,
             "out_types": json.dumps(sorted({s.type.value for s in steps if s.direction is Direction.OUT})),
             "in_types": json.dumps(sorted({s.type.value for s in steps if s.direction is Direction.IN})),
@@ -243,10 +268,28 @@ class EmbeddedStore:
         }
         with self._lock:
             rows = self._db.execute(_WALK, params).fetchall()
-        capped = len(rows) > max_nodes
-        depth = {r[0]: int(r[1]) for r in rows[:max_nodes]}
-        touching = self.edges(depth, steps, as_of=as_of, since=since, limit=max(100_000, max_nodes * 20))
-        return finish(depth, self.get_nodes(depth), touching, steps, capped=capped)
+        return {r[0]: int(r[1]) for r in rows[:max_nodes]}, len(rows) > max_nodes
+
+    def _neighbors(self, frontier: list[str], steps: Sequence[Step], as_of: str | None, since: str | None) -> list[str]:
+        out_types = json.dumps(sorted({s.type.value for s in steps if s.direction is Direction.OUT}))
+        in_types = json.dumps(sorted({s.type.value for s in steps if s.direction is Direction.IN}))
+        found: set[str] = set()
+        with self._lock:
+            for part in _chunks(frontier):
+                rows = self._db.execute(
+                    """
+                    SELECT dst FROM edges WHERE src IN (SELECT value FROM json_each(:ids))
+                       AND type IN (SELECT value FROM json_each(:out))
+                       AND (:as_of IS NULL OR at <= :as_of) AND (:since IS NULL OR at >= :since)
+                    UNION
+                    SELECT src FROM edges WHERE dst IN (SELECT value FROM json_each(:ids))
+                       AND type IN (SELECT value FROM json_each(:in))
+                       AND (:as_of IS NULL OR at <= :as_of) AND (:since IS NULL OR at >= :since)
+                    """,
+                    {"ids": json.dumps(list(part)), "out": out_types, "in": in_types, "as_of": as_of, "since": since},
+                ).fetchall()
+                found.update(r[0] for r in rows)
+        return list(found)
 
     def find_nodes(
         self,

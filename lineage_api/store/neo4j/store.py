@@ -81,6 +81,8 @@ class Neo4jStore:
             connection_timeout=connect_timeout_s,
             connection_acquisition_timeout=connect_timeout_s,
             max_transaction_retry_time=5.0,
+            # "unknown relationship type" and similar notices are expected on a young graph; not worth a log line.
+            notifications_min_severity="OFF",
         )
 
     def verify(self) -> None:
