@@ -61,7 +61,7 @@ class Ctx:
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         wanted = set(ids)
-        missing = wanted - self._nodes.keys()
+        missing = {i for i in wanted if i not in self._nodes}
         found = {n.id: n for n in self.store.get_nodes(missing)} if missing else {}
         for node_id in missing:
             self._nodes[node_id] = found.get(node_id)

@@ -144,7 +144,7 @@ class Projection:
         self._fetch(versions)
 
     def _fetch(self, wanted: set[str]) -> None:
-        missing = wanted - self.queried - self.nodes.keys()
+        missing = {i for i in wanted if i not in self.queried and i not in self.nodes}
         self.queried |= missing
         for node in self.store.get_nodes(missing):
             self.nodes[node.id] = (node.label, dict(node.props))
