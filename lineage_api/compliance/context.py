@@ -85,6 +85,29 @@ class Ctx:
     def sources(self, node_id: str, etype: EdgeType) -> list[str]:
         return sorted(e.src for e in self.edges([node_id], etype, Direction.IN)[node_id])
 
+    def prefetch_decisions(self, decisions: list[Node]) -> None:
+        """Batch what the decision rules ask about each decision: bases, reviews, producers, models, use cases."""
+        basis = self.edges([d.id for d in decisions], EdgeType.BASED_ON, Direction.OUT)
+        outputs = {e.dst for edges in basis.values() for e in edges if e.dst.startswith("output:")}
+        reviews = self.edges(outputs, EdgeType.REVIEWED, Direction.IN)
+        self.nodes({e.src for edges in reviews.values() for e in edges})
+        producers = self.edges(outputs, EdgeType.PRODUCED, Direction.IN)
+        runs = {e.src for edges in producers.values() for e in edges}
+        reads = self.edges(runs, EdgeType.READ, Direction.OUT)
+        self.nodes({e.dst for edges in reads.values() for e in edges})
+        jobs = self.edges(runs, EdgeType.RUN_OF, Direction.OUT)
+        job_ids = {str(d.props["jobId"]) for d in decisions if d.props.get("jobId")}
+        job_ids |= {e.dst for edges in jobs.values() for e in edges}
+        serves = self.edges(job_ids, EdgeType.SERVES, Direction.OUT)
+        self.nodes({e.dst for edges in serves.values() for e in edges})
+
+    def prefetch_models(self, models: list[str]) -> None:
+        """Batch the approvals and evaluations of model versions (and of their datasets)."""
+        datasets = {dataset_id(p.namespace, p.name) for m in models if (p := parse_node_id(m)).namespace and p.name}
+        approvals = self.edges({*models, *datasets}, EdgeType.APPROVES, Direction.IN)
+        evaluations = self.edges(models, EdgeType.EVALUATED, Direction.IN)
+        self.nodes({e.src for group in (approvals, evaluations) for edges in group.values() for e in edges})
+
     # -- governance questions --------------------------------------------------------------------------------
     def approvals_in_force(self, artifacts: Iterable[str], kind: str, at: str) -> list[Node]:
         """Approvals of ``kind`` in force at ``at`` for any of the artifacts (a version counts for its dataset)."""

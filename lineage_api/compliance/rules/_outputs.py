@@ -51,7 +51,10 @@ def risky_outputs(ctx: Ctx) -> Iterator[RiskyOutput]:
     run_case = _runs_in_scope(ctx) if ctx.scope is not None else _all_risky_runs(ctx)
     run_ids = sorted(run_case)
     produced = ctx.edges(run_ids, EdgeType.PRODUCED, Direction.OUT)
-    ctx.edges(run_ids, EdgeType.READ, Direction.OUT)
+    reads = ctx.edges(run_ids, EdgeType.READ, Direction.OUT)
+    read = ctx.nodes({e.dst for edges in reads.values() for e in edges})
+    ctx.prefetch_models(sorted(i for i, n in read.items() if n.props.get("datasetType") == "MODEL"))
+    ctx.nodes({e.dst for edges in produced.values() for e in edges})
     for run in run_ids:
         outputs = [e.dst for e in produced[run]]
         if ctx.scope is not None:

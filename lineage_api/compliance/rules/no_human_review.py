@@ -22,7 +22,9 @@ def _use_case(ctx: Ctx, decision: Node, outputs: list[str]) -> Node | None:
 
 def check(ctx: Ctx) -> list[FindingOut]:
     out = []
-    for decision in ctx.candidates(NodeLabel.DECISION):
+    decisions = ctx.candidates(NodeLabel.DECISION)
+    ctx.prefetch_decisions(decisions)
+    for decision in decisions:
         p = decision.props
         if not p.get("decidedAt"):
             continue

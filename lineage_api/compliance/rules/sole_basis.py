@@ -13,7 +13,9 @@ QUALIFYING = ("concur", "override")
 
 def check(ctx: Ctx) -> list[FindingOut]:
     out = []
-    for decision in ctx.candidates(NodeLabel.DECISION):
+    decisions = ctx.candidates(NodeLabel.DECISION)
+    ctx.prefetch_decisions(decisions)
+    for decision in decisions:
         p = decision.props
         if p.get("actionType") not in ACTIONS or not p.get("decidedAt"):
             continue
