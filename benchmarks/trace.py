@@ -184,6 +184,8 @@ def run_traces(store: GraphStore, outputs: list[str]) -> tuple[list[float], list
 
 def phases(store: GraphStore, outputs: list[str]) -> tuple[dict[str, float], dict[str, float]]:
     """Mean ms per trace spent in each store call and in the compliance scan; the rest is answer building."""
+    if not outputs:  # --breakdown 0
+        return {}, {}
     proxy = TimedStore(store)
     sink: dict[str, float] = defaultdict(float)
     t = time.perf_counter()
