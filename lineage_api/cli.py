@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import sys
@@ -9,17 +10,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.markup import escape
+from rich.progress import Progress, TaskID
 
 from lineage_api.core.errors import ConfigurationError
-from lineage_api.core.settings import Settings, get_settings
+from lineage_api.core.settings import AuthMode, Settings, get_settings
 from lineage_api.store.protocol import GraphStore
 
 app = typer.Typer(help="ai-lineage: where did this AI output come from, and was it allowed?", no_args_is_help=True)
 schema_app = typer.Typer(help="The graph schema (constraints, indexes, tables).", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
-console = Console()
-err = Console(stderr=True)
+# User text (names, hosts, messages) is escaped before it meets markup; :emoji: codes in names stay text.
+console = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 def open_store(settings: Settings) -> GraphStore:
@@ -29,22 +32,45 @@ def open_store(settings: Settings) -> GraphStore:
     try:
         return build_store(settings)
     except ConfigurationError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}")
+        err.print(f"[bold red]error:[/] {escape(exc.message)}")
         raise typer.Exit(2) from None
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback interface (``localhost``, 127.0.0.0/8, ``::1``); ``0.0.0.0`` is not."""
+    if host.lower() in LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def insecure_settings(settings: Settings, host: str) -> Settings:
     """Settings with authentication off, refused unless the server listens on loopback only."""
-    from lineage_api.core.settings import AuthMode
+    insecure = settings.model_copy(update={"auth": settings.auth.model_copy(update={"mode": AuthMode.INSECURE_DEV})})
+    return checked_auth(insecure, host)
 
-    if host not in LOOPBACK:
-        err.print(f"[bold red]error:[/] --insecure-dev only listens on loopback (127.0.0.1), not {host}")
+
+def checked_auth(settings: Settings, host: str) -> Settings:
+    """The effective settings, refused (exit 2, before binding) when authentication is off on a non-loopback host.
+
+    Checked on the settings the server will run with, however insecure-dev was asked for: the ``--insecure-dev``
+    flag, ``LINEAGE_AUTH__MODE`` in the environment, or a ``.env`` file.
+    """
+    if settings.auth.mode is not AuthMode.INSECURE_DEV:
+        return settings
+    if not is_loopback(host):
+        err.print(
+            f"[bold red]error:[/] insecure-dev (no API keys) only listens on loopback (127.0.0.1), not {escape(host)}",
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
-    err.print("[bold red]WARNING: --insecure-dev: authentication is OFF, every caller is an admin.[/]")
-    return settings.model_copy(update={"auth": settings.auth.model_copy(update={"mode": AuthMode.INSECURE_DEV})})
+    err.print("[bold red]WARNING: insecure-dev: authentication is OFF, every caller is an admin.[/]")
+    return settings
 
 
 @app.command()
@@ -61,11 +87,10 @@ def serve(
     from lineage_api.app import create_app
 
     settings = get_settings()
-    if insecure_dev:
-        settings = insecure_settings(settings, host)
+    settings = insecure_settings(settings, host) if insecure_dev else checked_auth(settings, host)
     store = open_store(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    console.print(f"ai-lineage on http://{host}:{port} (store: {store.kind}, data: {settings.data_dir})")
+    console.print(f"ai-lineage on http://{host}:{port} (store: {store.kind}, data: {settings.data_dir})", markup=False)
     uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="info")
     store.close()
 
@@ -84,7 +109,8 @@ def schema_apply() -> None:
 
 @app.command()
 def verify() -> None:
-    """Recompute the event log's hash chain (and every replica's chain in the graph); exit 1 on a break."""
+    """Recompute the event log's hash chain (and every replica's chain in the graph); exit 1 on a break, or when
+    projection is stalled at an event that cannot be applied."""
     from lineage_api.ingest.eventlog import EventLog
     from lineage_api.ingest.service import verify as verify_all
 
@@ -97,7 +123,10 @@ def verify() -> None:
         store.close()
         eventlog.close()
     for chain in result.chains:
-        mark = "[green]ok[/]" if chain.ok else f"[red]broken at {chain.firstBreak}: {chain.reason}[/]"
+        if chain.source == "projection":
+            console.print(f"projection: [red]{escape(chain.reason or 'stalled')}[/]", soft_wrap=True)
+            continue
+        mark = "[green]ok[/]" if chain.ok else f"[red]broken at {chain.firstBreak}: {escape(chain.reason or '')}[/]"
         console.print(f"{chain.source}: {chain.count} events, {mark}")
     console.print_json(json.dumps({"ok": result.ok, "count": result.count, "firstBreak": result.firstBreak}))
     if not result.ok:
@@ -106,23 +135,40 @@ def verify() -> None:
 
 @app.command()
 def replay() -> None:
-    """Rebuild the graph from the event log."""
+    """Rebuild the graph from the event log, never losing it to a failed rebuild (stop the server first).
+
+    Refused (exit 1, graph untouched) when the log's hash chain does not verify. Embedded store: a new graph file
+    is built next to the current one and swapped in only once every event applied. Neo4j (Community has a single
+    database): the whole log is first projected into a scratch embedded store, proving every event applies; only
+    then is Neo4j wiped and rebuilt. A failure names the event (seq) and the reason, and exits 1.
+    """
     from lineage_api.ingest.eventlog import EventLog
+    from lineage_api.ingest.replay import ReplayFailed, replay_file
     from lineage_api.ingest.replay import replay as run_replay
+    from lineage_api.store.embedded.store import EmbeddedStore
 
     settings = get_settings()
     eventlog = EventLog(settings.data_dir / "events.sqlite")
     store = open_store(settings)
     try:
         with Progress(console=console) as progress:
-            task = progress.add_task("replaying", total=eventlog.last_seq())
-            count = run_replay(
-                store=store,
-                eventlog=eventlog,
-                replica=settings.replica_id,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
+            tasks: dict[str, TaskID] = {}
+
+            def report(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = progress.add_task(phase, total=total)
+                progress.update(tasks[phase], completed=done, total=total)
+
+            if isinstance(store, EmbeddedStore):
+                store.close()  # its file is replaced
+                count = replay_file(path=store.path, eventlog=eventlog, replica=settings.replica_id, progress=report)
+            else:
+                count = run_replay(store=store, eventlog=eventlog, replica=settings.replica_id, progress=report)
         console.print(f"replayed {count} events into the {store.kind} store")
+    except ReplayFailed as exc:
+        left = "graph left as it was" if exc.untouched else "graph part-built, run replay again"
+        err.print(f"[bold red]replay failed ({left}):[/] {escape(exc.message)}", soft_wrap=True)
+        raise typer.Exit(1) from None
     finally:
         store.close()
         eventlog.close()
@@ -162,5 +208,5 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}")
+        err.print(f"[bold red]error:[/] {escape(exc.message)}")
         sys.exit(2)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lineage_api.auth.keys import KeyStore
@@ -13,8 +14,9 @@ from lineage_api.auth.roles import Role
 from lineage_api.core.errors import LineageError
 from lineage_api.core.settings import get_settings
 
-console = Console()
-err = Console(stderr=True)
+# Key labels, namespaces and logged queries are user text: escaped, and no :emoji: codes.
+console = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +28,10 @@ def register(app: typer.Typer) -> None:
 
     @keys_app.command("create")
     def create(
-        role: Annotated[Role, typer.Option(help="admin, producer, auditor, privacy_officer or viewer")],
+        role: Annotated[Role, typer.Option(help="admin, producer, auditor, privacy_officer, viewer or approver")],
         namespace: Annotated[
-            list[str] | None, typer.Option(help="Namespace pattern (repeatable); default all.")
+            list[str] | None,
+            typer.Option(help="Namespace pattern; repeat for several: --namespace 'cbp-*' --namespace s3://x."),
         ] = None,
         expires: Annotated[str | None, typer.Option(help="Expiry time, ISO-8601.")] = None,
         label: Annotated[str, typer.Option(help="A note for whom the key is.")] = "",
@@ -40,15 +43,15 @@ def register(app: typer.Typer) -> None:
         try:
             created = create_key(keys=keys, role=role, namespaces=namespace, expires_at=expires, label=label)
         except LineageError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}")
+            err.print(f"[bold red]error:[/] {escape(exc.message)}")
             raise typer.Exit(2) from None
         finally:
             keys.close()
         err.print(
-            f"key {created.keyId} ({created.role.value}, namespaces {', '.join(created.namespaces)}); "
+            f"key {created.keyId} ({created.role.value}, namespaces {escape(', '.join(created.namespaces))}); "
             "store the secret now, it is not shown again:"
         )
-        console.print(created.key)
+        console.print(created.key, markup=False, highlight=False)
 
     @keys_app.command("list")
     def list_() -> None:
@@ -62,7 +65,9 @@ def register(app: typer.Typer) -> None:
             keys.close()
         table = Table("key id", "role", "namespaces", "state", "expires", "label")
         for k in listed:
-            table.add_row(k.keyId, k.role.value, ", ".join(k.namespaces), k.state, k.expiresAt or "-", k.label)
+            table.add_row(
+                k.keyId, k.role.value, escape(", ".join(k.namespaces)), k.state, k.expiresAt or "-", escape(k.label)
+            )
         console.print(table)
 
     @keys_app.command("revoke")
@@ -74,11 +79,11 @@ def register(app: typer.Typer) -> None:
         try:
             revoked = revoke_key(keys=keys, key_id=key_id)
         except LineageError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}")
+            err.print(f"[bold red]error:[/] {escape(exc.message)}")
             raise typer.Exit(2) from None
         finally:
             keys.close()
-        console.print(f"key {revoked.keyId} revoked at {revoked.revokedAt}")
+        console.print(f"key {escape(revoked.keyId)} revoked at {revoked.revokedAt}")
 
     @app.command()
     def audit(
@@ -97,9 +102,11 @@ def register(app: typer.Typer) -> None:
             access.close()
         table = Table("seq", "at", "key", "role", "query", "status", "nodes")
         for e in page.entries:
-            table.add_row(str(e.seq), e.at, e.keyId, e.role, f"{e.path}?{e.query}", str(e.status), str(e.nodes))
+            query = escape(f"{e.path}?{e.query}")
+            table.add_row(str(e.seq), e.at, escape(e.keyId), escape(e.role), query, str(e.status), str(e.nodes))
         console.print(table)
-        verdict = "[green]intact[/]" if check.ok else f"[red]broken at {check.firstBreak}: {check.reason}[/]"
+        reason = escape(check.reason or "")
+        verdict = "[green]intact[/]" if check.ok else f"[red]broken at {check.firstBreak}: {reason}[/]"
         console.print(f"{check.count} entries, chain {verdict}")
         if not check.ok:
             raise typer.Exit(1)

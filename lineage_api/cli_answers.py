@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -19,8 +20,9 @@ from lineage_api.privacy.schemas import FlowAnswer, Reached
 from lineage_api.provenance.schemas import TraceAnswer
 from lineage_api.store.protocol import GraphStore
 
-console = Console()
-err = Console(stderr=True)
+# Names, ids and messages are user text: every one is escaped before it meets markup, and :emoji: codes stay text.
+console = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 
 
 @contextmanager
@@ -31,17 +33,18 @@ def _store() -> Iterator[GraphStore]:
     try:
         yield store
     except LineageError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}")
+        err.print(f"[bold red]error:[/] {escape(exc.message)}")
         raise typer.Exit(2) from None
     finally:
         store.close()
 
 
 def _tree(answer: TraceAnswer) -> Tree:
-    tree = Tree(f"[bold]{answer.root.label}[/] ({answer.root.id}) as of {answer.asOf or 'now'}")
+    root = f"[bold]{escape(answer.root.label)}[/] ({escape(answer.root.id)}) as of {escape(answer.asOf or 'now')}"
+    tree = Tree(root)
     sections: list[tuple[str, list[dict[str, Any]], str]] = [
         ("models", answer.models, "{name} version {version} (trained by {trainingRun})"),
-        ("datasets", answer.datasets, "{name}@{version}{source_mark}"),
+        ("datasets", answer.datasets, "{name}@{version}"),
         ("runs", answer.runs, "{runId} {jobName} [{state}]"),
         ("approvals", answer.approvals, "{approvalId} {kind} {decision} in force: {inForce}"),
         ("evaluations", answer.evaluations, "{evaluationId} {kind} passed: {passed}"),
@@ -52,19 +55,16 @@ def _tree(answer: TraceAnswer) -> Tree:
         if items:
             branch = tree.add(f"[cyan]{title}[/]")
             for item in items:
-                item = {
-                    **item,
-                    "source_mark": " [yellow](source: no instrumented writer)[/]" if item.get("source") else "",
-                }
-                branch.add(fmt.format_map(defaultdict(lambda: "?", item)))
+                mark = " [yellow](source: no instrumented writer)[/]" if item.get("source") else ""
+                branch.add(escape(fmt.format_map(defaultdict(lambda: "?", item))) + mark)
     if answer.findings:
         branch = tree.add("[red]findings[/]")
         for f in answer.findings:
-            branch.add(f"[red]{f.rule}[/] ({f.clause}, {f.severity}): {f.summary}")
+            branch.add(f"[red]{escape(f.rule)}[/] ({escape(f.clause)}, {escape(f.severity)}): {escape(f.summary)}")
     if answer.gaps:
         branch = tree.add("[yellow]gaps[/]")
         for gap in answer.gaps:
-            branch.add(gap.message)
+            branch.add(escape(gap.message))
     return tree
 
 
@@ -72,7 +72,7 @@ def print_trace(answer: TraceAnswer, out: Console = console) -> None:
     out.print(_tree(answer))
     out.print()
     for sentence in answer.narrative:
-        out.print(sentence)
+        out.print(sentence, markup=False, emoji=False)
 
 
 def print_findings(found: Sequence[Any], out: Console = console) -> None:
@@ -80,9 +80,9 @@ def print_findings(found: Sequence[Any], out: Console = console) -> None:
     for f in found:
         by_rule[f.rule].append(f)
     for rule_id, items in sorted(by_rule.items()):
-        out.rule(f"[bold]{rule_id}[/] ({items[0].clause}, {items[0].severity}): {len(items)}")
+        out.rule(f"[bold]{escape(rule_id)}[/] ({escape(items[0].clause)}, {escape(items[0].severity)}): {len(items)}")
         for f in items:
-            out.print(f"  {f.node}: {f.summary}")
+            out.print(f"  {f.node}: {f.summary}", markup=False, emoji=False)
     high = sum(1 for f in found if f.severity == "high")
     out.print(f"{len(found)} finding(s), {high} high severity")
 
@@ -103,7 +103,7 @@ def short(node_id: str) -> str:
 
 
 def print_flows(answer: FlowAnswer, out: Console = console) -> None:
-    table = Table(title=f"where {answer.classification} flows", show_lines=True)
+    table = Table(title=f"where {escape(answer.classification)} flows", show_lines=True)
     for column in ("kind", "node", "status", "path"):
         table.add_column(column, overflow="fold")
     rows: list[tuple[str, Sequence[Reached]]] = [
@@ -115,7 +115,8 @@ def print_flows(answer: FlowAnswer, out: Console = console) -> None:
     ]
     for kind, items in rows:
         for item in items:
-            table.add_row(kind, short(item.id), item.status, " -> ".join(short(p) for p in item.path))
+            path = " -> ".join(short(p) for p in item.path)
+            table.add_row(kind, escape(short(item.id)), escape(item.status), escape(path))
     out.print(table)
 
 
@@ -155,14 +156,15 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             console.print_json(answer.model_dump_json())
             return
-        table = Table(title=f"impact of {answer.root.id}" + ("" if answer.complete else " (truncated)"))
+        table = Table(title=f"impact of {escape(answer.root.id)}" + ("" if answer.complete else " (truncated)"))
         table.add_column("kind")
         table.add_column("count", justify="right")
         for kind, count in answer.counts.items():
-            table.add_row(kind, str(count))
+            table.add_row(escape(kind), str(count))
         console.print(table)
         for decision in answer.decisions:
-            console.print(f"decision {decision.get('decisionId')} ({decision.get('actionType')}) rests on it")
+            line = f"decision {decision.get('decisionId')} ({decision.get('actionType')}) rests on it"
+            console.print(line, markup=False, emoji=False)
 
     @app.command()
     def pii(
@@ -200,11 +202,15 @@ def register(app: typer.Typer) -> None:
     def classify(
         dataset: Annotated[str, typer.Argument(help="dataset:<namespace>:<name>")],
         assignments: Annotated[list[str], typer.Argument(help="field=classification, e.g. ssn=pii.ssn")],
-        by: Annotated[str, typer.Option(help="Who classifies, e.g. user:privacy-officer")] = "cli",
     ) -> None:
-        """Classify fields of a dataset (recorded as an OpenLineage event)."""
+        """Classify fields of a dataset (recorded as an OpenLineage event, made by key:cli)."""
+        from lineage_api.auth.principal import Principal
+        from lineage_api.auth.roles import Role
         from lineage_api.ingest.pipeline import IngestPipeline
         from lineage_api.privacy.service import classify as run_classify
+
+        # Whoever runs the CLI can already write the data directory; what it classifies is recorded as key:cli.
+        local = Principal("cli", Role.ADMIN, ("*",))
 
         pairs = [a.split("=", 1) for a in assignments]
         if any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
@@ -213,11 +219,12 @@ def register(app: typer.Typer) -> None:
         with _store() as store:
             pipeline = IngestPipeline.open(get_settings(), store)
             try:
-                result = run_classify(pipeline=pipeline, dataset=dataset, fields=dict(pairs), by=by)
+                result = run_classify(pipeline=pipeline, dataset=dataset, fields=dict(pairs), principal=local)
             finally:
                 pipeline.drain(30)
                 pipeline.close()
-        console.print(f"classified {', '.join(f'{k}={v}' for k, v in result.fields.items())} of {result.dataset}")
+        done = ", ".join(f"{k}={v}" for k, v in result.fields.items())
+        console.print(f"classified {done} of {result.dataset}", markup=False)
 
 
 def _record(store: GraphStore, found: list[Any]) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from lineage_api.core.files import private_file
 from lineage_api.core.times import now_iso
 from lineage_api.ingest.eventlog import GENESIS, ChainCheck, chain_hash, content_hash
 
@@ -52,7 +53,7 @@ class AccessLog:
     """Append-only, hash-chained access log in ``<data_dir>/access.sqlite``."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # data dir 0700, the database 0600 (its -wal/-shm follow)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

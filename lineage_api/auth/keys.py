@@ -11,12 +11,21 @@ import hmac
 import secrets
 import sqlite3
 import threading
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lineage_api.auth.roles import Role
 from lineage_api.core.errors import InvalidInput, NotFound
-from lineage_api.core.times import now_iso
+from lineage_api.core.files import private_file
+from lineage_api.core.times import iso, now_iso, parse_time
+
+MAX_PATTERNS = 64
+MAX_PATTERN_CHARS = 512
+# Patterns are stored joined by "\n": no control characters (Cc holds \n, \r, \t, NUL, DEL, C1) nor line breaks.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -54,6 +63,40 @@ class ApiKey:
         return any(fnmatch.fnmatchcase(namespace, pattern) for pattern in self.namespaces)
 
 
+def check_patterns(namespaces: Sequence[str] | None) -> tuple[str, ...]:
+    """The patterns a key is created with: omitted means every namespace (``*``); an empty list is refused."""
+    if namespaces is None:
+        return ("*",)
+    patterns = tuple(namespaces)
+    if not patterns:
+        raise InvalidInput("namespaces must not be an empty list (omit it for every namespace)", field="namespaces")
+    if len(patterns) > MAX_PATTERNS:
+        raise InvalidInput(f"namespaces holds {len(patterns)} patterns, at most {MAX_PATTERNS}", field="namespaces")
+    for index, pattern in enumerate(patterns):
+        if not pattern:
+            raise InvalidInput(f"namespaces[{index}] must not be empty", field="namespaces")
+        if len(pattern) > MAX_PATTERN_CHARS:
+            raise InvalidInput(f"namespaces[{index}] is longer than {MAX_PATTERN_CHARS} characters", field="namespaces")
+        if any(unicodedata.category(c) in _REFUSED_CATEGORIES for c in pattern):
+            raise InvalidInput(
+                f"namespaces[{index}] must not contain control characters or line breaks", field="namespaces"
+            )
+    return patterns
+
+
+def check_expiry(value: str | None) -> str | None:
+    """A new key's expiry in canonical form: a valid ISO-8601 time in years 1-9999, still in the future."""
+    if value is None:
+        return None
+    try:
+        moment = parse_time(value, field="expiresAt")
+    except OverflowError:  # a valid local time whose UTC instant falls outside years 1-9999
+        raise InvalidInput(f"expiresAt is outside years 1-9999: {value!r}", field="expiresAt") from None
+    if moment <= datetime.now(UTC):
+        raise InvalidInput(f"expiresAt is not in the future: {value!r}", field="expiresAt")
+    return iso(moment)
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -62,19 +105,17 @@ class KeyStore:
     """API keys in ``<data_dir>/auth.sqlite``."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # data dir 0700, the keys 0600 (their -wal/-shm follow)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
     def create(
-        self, *, role: Role, namespaces: list[str] | None = None, expires_at: str | None = None, label: str = ""
+        self, *, role: Role, namespaces: Sequence[str] | None = None, expires_at: str | None = None, label: str = ""
     ) -> tuple[ApiKey, str]:
         """A new key and its token (shown once; only its hash is kept)."""
-        patterns = tuple(namespaces or ["*"])
-        if any(not p for p in patterns):
-            raise InvalidInput("namespace patterns must not be empty", field="namespaces")
+        patterns = check_patterns(namespaces)
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         record = ApiKey(key_id, role, patterns, label, now_iso(), expires_at, None)

@@ -18,6 +18,7 @@ from lineage_api.auth.roles import Permission, Role, allows
 from lineage_api.core.errors import Forbidden, QueryTimeout, RateLimited, Unauthorized
 from lineage_api.core.settings import AuthMode, Settings
 from lineage_api.core.times import now_iso
+from lineage_api.core.writer import Writer
 
 T = TypeVar("T")
 
@@ -35,6 +36,11 @@ class Principal:
         if namespace is None:
             return "*" in self.namespaces
         return any(fnmatch.fnmatchcase(namespace, p) for p in self.namespaces)
+
+    @property
+    def writer(self) -> Writer:
+        """This key as the writer of the events it sends."""
+        return Writer(self.key_id, self.role.value, self.namespaces)
 
     @property
     def is_viewer(self) -> bool:

@@ -11,6 +11,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # all reads: traces, impact, findings, the event log, verify, the access log
     PRIVACY_OFFICER = "privacy_officer"  # auditor reads plus classification changes
     VIEWER = "viewer"  # traces and lineage of the namespaces granted; no raw events, no classified values
+    APPROVER = "approver"  # records approvals only
 
 
 class Permission(StrEnum):
@@ -39,6 +40,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({Permission.PUBLIC, *_AUDITOR}),
     Role.PRIVACY_OFFICER: frozenset({Permission.PUBLIC, *_AUDITOR, Permission.CLASSIFY}),
     Role.VIEWER: frozenset({Permission.PUBLIC, Permission.READ_LINEAGE}),
+    Role.APPROVER: frozenset({Permission.PUBLIC, Permission.INGEST}),  # ingest, but records approvals only
 }
 
 

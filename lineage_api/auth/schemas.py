@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from lineage_api.auth.keys import MAX_PATTERN_CHARS, MAX_PATTERNS
 from lineage_api.auth.roles import Role
+
+Pattern = Annotated[str, Field(min_length=1, max_length=MAX_PATTERN_CHARS)]
 
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role
-    namespaces: list[str] = Field(default_factory=lambda: ["*"], description="Shell-style patterns, e.g. etl.*")
-    expiresAt: str | None = Field(default=None, description="ISO-8601 time after which the key stops working.")
+    namespaces: list[Pattern] = Field(
+        default_factory=lambda: ["*"],
+        min_length=1,
+        max_length=MAX_PATTERNS,
+        description="Shell-style patterns, e.g. etl.* (no control characters); omitted: every namespace.",
+    )
+    expiresAt: str | None = Field(
+        default=None, description="ISO-8601 time, in the future, after which the key stops working."
+    )
     label: str = Field(default="", max_length=200)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from lineage_api.auth.audit import AccessLog
-from lineage_api.auth.keys import ApiKey, KeyStore
+from lineage_api.auth.keys import ApiKey, KeyStore, check_expiry
 from lineage_api.auth.roles import Role
 from lineage_api.auth.schemas import AccessOut, AccessPage, AccessVerify, KeyCreated, KeyList, KeyOut
-from lineage_api.core.times import normalize, now_iso
+from lineage_api.core.times import now_iso
 
 
 def key_out(key: ApiKey) -> KeyOut:
@@ -27,8 +27,7 @@ def key_out(key: ApiKey) -> KeyOut:
 def create_key(
     *, keys: KeyStore, role: Role, namespaces: list[str] | None, expires_at: str | None, label: str = ""
 ) -> KeyCreated:
-    expires = normalize(expires_at, field="expiresAt") if expires_at else None
-    record, token = keys.create(role=role, namespaces=namespaces, expires_at=expires, label=label)
+    record, token = keys.create(role=role, namespaces=namespaces, expires_at=check_expiry(expires_at), label=label)
     return KeyCreated(**key_out(record).model_dump(), key=token)
 
 

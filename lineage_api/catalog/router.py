@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import AfterValidator
 
 from lineage_api.auth.principal import Principal, guard, requires
 from lineage_api.auth.redaction import redact_lineage
@@ -13,6 +14,7 @@ from lineage_api.catalog import lineage, service
 from lineage_api.catalog.schemas import DatasetPage, JobPage, LineageGraph, NamespacePage, RunOut
 from lineage_api.core.deps import StoreDep
 from lineage_api.core.errors import NotFound
+from lineage_api.core.limits import node_id_param
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -63,7 +65,11 @@ def get_run(
 def get_lineage(
     store: StoreDep,
     principal: Reader,
-    node_id: Annotated[str, Query(alias="nodeId", description="dataset:<namespace>:<name> or job:<namespace>:<name>")],
+    node_id: Annotated[
+        str,
+        Query(alias="nodeId", description="dataset:<namespace>:<name> or job:<namespace>:<name>"),
+        AfterValidator(node_id_param),
+    ],
     depth: Annotated[int, Query(ge=0, le=10**6, description=f"Job hops to walk (at most {lineage.MAX_DEPTH}).")] = (
         lineage.DEFAULT_DEPTH
     ),

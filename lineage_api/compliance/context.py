@@ -9,6 +9,7 @@ from graph_schema import EdgeType, NodeLabel
 from lineage_api.compliance.catalog import RULE_BY_ID
 from lineage_api.compliance.schemas import FindingOut
 from lineage_api.core.ids import dataset_id, parse_node_id
+from lineage_api.provenance.revisions import as_of
 from lineage_api.provenance.sections import in_force
 from lineage_api.store.protocol import Direction, Edge, GraphStore, Node, Step
 
@@ -21,11 +22,18 @@ PREFETCH = [Step(t, d) for t in EdgeType for d in Direction if (t, d) not in FAN
 
 
 class Ctx:
-    """A scan's view of the graph; ``scope`` (node ids) limits which decisions, outputs and runs are checked."""
+    """A scan's view of the graph; ``scope`` (node ids) limits which decisions, outputs and runs are checked.
 
-    def __init__(self, store: GraphStore, scope: set[str] | None = None) -> None:
+    Governance records are read as the revision in force when they are consulted (an approval when the output was
+    produced, a review when the decision was made), so a later revision never rewrites an earlier judgement; a
+    decision is judged in its latest revision. With ``as_of`` (a trace as of a moment) nothing recorded after it
+    counts: every record is read in the revision in force then.
+    """
+
+    def __init__(self, store: GraphStore, scope: set[str] | None = None, as_of: str | None = None) -> None:
         self.store = store
         self.scope = scope
+        self.as_of = as_of
         self._nodes: dict[str, Node | None] = {}
         self._edges: dict[tuple[str, EdgeType, Direction], list[Edge]] = {}
         if scope:
@@ -109,6 +117,17 @@ class Ctx:
         self.nodes({e.src for group in (approvals, evaluations) for edges in group.values() for e in edges})
 
     # -- governance questions --------------------------------------------------------------------------------
+    def record(self, node: Node, at: str | None = None) -> dict[str, Any]:
+        """A record's properties in the revision in force at ``at`` (no later than ``as_of``); else the latest."""
+        moments = [m for m in (at, self.as_of) if m]
+        return as_of(node.props, min(moments) if moments else None)
+
+    def based_on(self, decision: Node, props: dict[str, Any]) -> list[Edge]:
+        """The decision's BASED_ON edges that its revision ``props`` names (all of them for unrevised records)."""
+        edges = self.edges([decision.id], EdgeType.BASED_ON, Direction.OUT)[decision.id]
+        named = props.get("basedOn")
+        return [e for e in edges if e.dst in named] if isinstance(named, list) else edges
+
     def approvals_in_force(self, artifacts: Iterable[str], kind: str, at: str) -> list[Node]:
         """Approvals of ``kind`` in force at ``at`` for any of the artifacts (a version counts for its dataset)."""
         targets = set(artifacts)
@@ -119,20 +138,21 @@ class Ctx:
                 targets.add(dataset_id(parsed.namespace, parsed.name))
         incoming = self.edges(targets, EdgeType.APPROVES, Direction.IN)
         approvals = self.nodes({e.src for edges in incoming.values() for e in edges})
-        return sorted(
-            (a for a in approvals.values() if a.props.get("kind") == kind and in_force(a.props, at)),
-            key=lambda a: a.id,
-        )
+        held = ((a, self.record(a, at)) for a in approvals.values())
+        return sorted((a for a, p in held if p.get("kind") == kind and in_force(p, at)), key=lambda a: a.id)
 
     def reviews_before(self, output: str, at: str, outcomes: tuple[str, ...] | None = None) -> list[Node]:
+        """Reviews of ``output`` made by ``at``, as their revision in force at ``at`` records them."""
         reviews = self.nodes(self.sources(output, EdgeType.REVIEWED))
-        return [
-            r
-            for r in reviews.values()
-            if r.props.get("reviewedAt")
-            and r.props["reviewedAt"] <= at
-            and (outcomes is None or r.props.get("outcome") in outcomes)
-        ]
+        out = []
+        for review in reviews.values():
+            p = self.record(review, at)
+            named = p.get("outputIds")
+            if isinstance(named, list) and output.removeprefix("output:") not in {str(o) for o in named}:
+                continue
+            if p.get("reviewedAt") and p["reviewedAt"] <= at and (outcomes is None or p.get("outcome") in outcomes):
+                out.append(review)
+        return out
 
     def use_case_of_job(self, job_id: str) -> Node | None:
         cases = self.nodes(self.targets(job_id, EdgeType.SERVES))

@@ -50,13 +50,16 @@ def rules() -> RulesAnswer:
     )
 
 
-def scan(*, store: GraphStore, rule_ids: list[str] | None = None, scope: set[str] | None = None) -> list[FindingOut]:
-    """Every finding of the chosen rules; with ``scope``, only about those nodes (decisions, outputs, runs, ...)."""
+def scan(
+    *, store: GraphStore, rule_ids: list[str] | None = None, scope: set[str] | None = None, as_of: str | None = None
+) -> list[FindingOut]:
+    """Every finding of the chosen rules; with ``scope``, only about those nodes (decisions, outputs, runs, ...);
+    with ``as_of``, from the records as they stood then (see ``Ctx``)."""
     chosen = rule_ids or list(CHECKS)
     unknown = [r for r in chosen if r not in CHECKS]
     if unknown:
         raise InvalidInput(f"unknown rule {unknown[0]!r}; see GET /api/v1/compliance/rules", field="rule")
-    ctx = Ctx(store, scope)
+    ctx = Ctx(store, scope, as_of)
     findings = [f for rule in chosen for f in CHECKS[rule](ctx)]
     return sorted(findings, key=lambda f: (f.rule, f.node, f.at or "", f.evidence))
 

@@ -5,10 +5,12 @@
     │   └── PayloadTooLarge           413  the body is over the configured limit
     ├── Unauthorized                  401  no valid API key (missing, unknown, expired or revoked)
     ├── Forbidden                     403  the key's role or namespaces do not allow this
+    ├── Conflict                      409  the id is already recorded by another writer, or bound elsewhere
     ├── NotFound                      404  the node, run or facet does not exist
     ├── RateLimited                   429  too many requests for this key (Retry-After says when to retry)
     ├── QueryTimeout                  503  a query ran past the server's time limit
     ├── StoreUnavailable              503  the graph store does not answer (transient; clients retry)
+    ├── LogUnavailable                503  the event log cannot be written (disk full, I/O error); nothing acked
     └── ConfigurationError            --   bad settings at start-up (reported once, then exit)
 
 Every error body has one shape: ``{"error": {"code", "message", "field"?, "requestId"?}}``.
@@ -57,6 +59,13 @@ class Forbidden(LineageError):
     status = 403
 
 
+class Conflict(LineageError):
+    """The entity already exists with another owner (a governance id, a run bound to another job)."""
+
+    code = "conflict"
+    status = 409
+
+
 class RateLimited(LineageError):
     """The caller sent too many requests; ``retry_after`` seconds until the next one is allowed."""
 
@@ -86,6 +95,13 @@ class StoreUnavailable(LineageError):
     """The graph store did not answer; the request may be retried."""
 
     code = "store_unavailable"
+    status = 503
+
+
+class LogUnavailable(LineageError):
+    """The durable event log could not be written; nothing was acknowledged and the client may retry."""
+
+    code = "log_unavailable"
     status = 503
 
 

@@ -3,13 +3,17 @@
 An event is in this log (committed with ``synchronous=FULL``, so fsync'd) before ingestion answers 2xx.
 Appends from concurrent requests are grouped into one transaction by a writer thread (group commit).
 
-Chain: ``contentHash = sha256(canonical event)``, ``hash = sha256(prevHash + contentHash)``, where the canonical
-event is its JSON with sorted keys and no insignificant whitespace. Identical events (same contentHash) are
-stored once: appending one again answers with the first one's sequence number.
+Chain: ``contentHash = sha256(canonical event)``, ``hash = sha256(prevHash + entryHash)``, where the canonical
+event is its JSON with sorted keys and no insignificant whitespace and ``entryHash`` binds the writer to it:
+``sha256(contentHash + "\n" + canonical writer)`` (just ``contentHash`` for rows logged before writers were kept).
+Identical events (same contentHash) are stored once: appending one again answers with the first one's sequence
+number. Ownership claims (``lineage_api.ingest.registry``) are checked and recorded in the same transaction as the
+append, so two concurrent writers can never both take the same id.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import queue
@@ -21,7 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lineage_api.core.errors import LineageError
 from lineage_api.core.times import now_iso
+from lineage_api.core.writer import Writer
+from lineage_api.ingest import registry
+from lineage_api.ingest.registry import Claim
 
 GENESIS = "0" * 64
 
@@ -55,10 +63,30 @@ def chain_hash(prev_hash: str, content: str) -> str:
     return hashlib.sha256((prev_hash + content).encode("ascii")).hexdigest()
 
 
+def entry_hash(content: str, writer: Writer | None) -> str:
+    """What the chain links: the content hash, bound to the writer when there is one."""
+    if writer is None:
+        return content
+    return hashlib.sha256(f"{content}\n{writer.canonical()}".encode()).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Appended:
+    """Where an event landed; ``error`` (and ``seq == 0``) when its claims were refused and nothing was stored."""
+
     seq: int
     duplicate: bool
+    error: LineageError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogItem:
+    """One event to append: its text, content hash, writer and the ownership claims it makes."""
+
+    body: str
+    content_hash: str
+    writer: Writer | None = None
+    claims: tuple[Claim, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +97,13 @@ class LogRecord:
     hash: str
     received_at: str
     body: str
+    writer_key: str = ""
+    writer_role: str = ""
+    writer_scope: str = ""
+
+    @property
+    def writer(self) -> Writer | None:
+        return Writer.from_columns(self.writer_key, self.writer_role, self.writer_scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,36 +114,57 @@ class ChainCheck:
     reason: str | None = None
 
 
-_Item = tuple[str, str]  # (body text, content hash)
+_COLUMNS = "seq, content_hash, prev_hash, hash, received_at, body, writer_key, writer_role, writer_scope"
+_WRITER_COLUMNS = ("writer_key", "writer_role", "writer_scope")
 
 
 class EventLog:
     """Append-only, hash-chained, fsync'd event log in ``<data_dir>/events.sqlite``."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from lineage_api.core.files import private_file
+
+        private_file(path)  # data dir 0700, the log 0600 (SQLite gives its -wal/-shm the same mode)
         self.path = path
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         self._lock = threading.Lock()
         # Reads use their own connection so they never wait behind a commit's fsync.
         self._rdb = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._rlock = threading.Lock()
-        self._queue: queue.Queue[tuple[list[_Item], Future[list[Appended]]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[list[LogItem], Future[list[Appended]]] | None] = queue.Queue()
         self._appended = threading.Condition()
         self._writer = threading.Thread(target=self._write_loop, name="event-log-writer", daemon=True)
         self._writer.start()
 
+    def _migrate(self) -> None:
+        """Add the writer columns to a log created before writers were kept; catch the claims registry up."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+        for column in _WRITER_COLUMNS:
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        registry.ensure_schema(self._db)
+        done = registry.registered_seq(self._db)
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (done,)).fetchall()
+        if rows:
+            self._db.execute("BEGIN IMMEDIATE")
+            for row in rows:
+                record = LogRecord(*row)
+                registry.rebuild_claims(self._db, record.seq, json.loads(record.body), record.writer)
+            registry.set_registered_seq(self._db, rows[-1][0])
+            self._db.execute("COMMIT")
+
     # -- writing -----------------------------------------------------------------------------------------------
-    def append(self, items: Sequence[_Item]) -> Future[list[Appended]]:
+    def append(self, items: Sequence[LogItem]) -> Future[list[Appended]]:
         """Queue events for the next group commit; the future resolves once they are durable."""
         future: Future[list[Appended]] = Future()
         self._queue.put((list(items), future))
         return future
 
-    def append_sync(self, items: Sequence[_Item]) -> list[Appended]:
+    def append_sync(self, items: Sequence[LogItem]) -> list[Appended]:
         return self.append(items).result()
 
     def _write_loop(self) -> None:
@@ -137,7 +193,7 @@ class EventLog:
             with self._appended:
                 self._appended.notify_all()
 
-    def _commit(self, groups: list[list[_Item]]) -> list[list[Appended]]:
+    def _commit(self, groups: list[list[LogItem]]) -> list[list[Appended]]:
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
@@ -148,21 +204,39 @@ class EventLog:
                 out: list[list[Appended]] = []
                 for items in groups:
                     results: list[Appended] = []
-                    for body, digest in items:
+                    for item in items:
+                        digest = item.content_hash
                         existing = db.execute("SELECT seq FROM events WHERE content_hash = ?", (digest,)).fetchone()
                         if existing:
                             results.append(Appended(existing[0], True))
                             continue
+                        try:
+                            registry.check(db, item.claims, item.writer)
+                        except LineageError as refused:
+                            results.append(Appended(0, False, refused))
+                            continue
                         seq += 1
-                        current = chain_hash(prev, digest)
+                        current = chain_hash(prev, entry_hash(digest, item.writer))
+                        writer = item.writer
                         db.execute(
-                            "INSERT INTO events (seq, content_hash, prev_hash, hash, received_at, body)"
-                            " VALUES (?, ?, ?, ?, ?, ?)",
-                            (seq, digest, prev, current, received, body),
+                            f"INSERT INTO events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (
+                                seq,
+                                digest,
+                                prev,
+                                current,
+                                received,
+                                item.body,
+                                writer.key_id if writer else "",
+                                writer.role if writer else "",
+                                writer.scope_text() if writer else "",
+                            ),
                         )
+                        registry.record(db, seq, item.claims, item.writer)
                         prev = current
                         results.append(Appended(seq, False))
                     out.append(results)
+                registry.set_registered_seq(db, seq)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -173,9 +247,7 @@ class EventLog:
     def read(self, *, after: int = 0, limit: int = 500) -> list[LogRecord]:
         with self._rlock:
             rows = self._rdb.execute(
-                "SELECT seq, content_hash, prev_hash, hash, received_at, body FROM events"
-                " WHERE seq > ? ORDER BY seq LIMIT ?",
-                (after, limit),
+                f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)
             ).fetchall()
         return [LogRecord(*r) for r in rows]
 
@@ -212,17 +284,71 @@ class EventLog:
                 (str(seq),),
             )
 
-    def record_failure(self, seq: int, reason: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO projection_failures (seq, reason, at) VALUES (?, ?, ?)",
-                (seq, reason[:2000], now_iso()),
-            )
-
     def failures(self) -> list[tuple[int, str]]:
+        """Events an older version recorded as failed and passed over (none are recorded any more)."""
         with self._rlock:
             rows = self._rdb.execute("SELECT seq, reason FROM projection_failures ORDER BY seq").fetchall()
         return [(int(r[0]), str(r[1])) for r in rows]
+
+    def _write_meta(self, seq: int, stall: tuple[int, str, str] | None, *, clear_failures: bool = False) -> None:
+        """In one transaction: the projected position, the projection stall (kept if still ahead, else removed)."""
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO log_meta (name, value) VALUES ('projected_seq', ?)"
+                    " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                    (str(seq),),
+                )
+                if stall is not None and stall[0] > seq:
+                    value = json.dumps({"seq": stall[0], "summary": stall[1], "detail": stall[2], "at": now_iso()})
+                    db.execute(
+                        "INSERT INTO log_meta (name, value) VALUES ('projection_stall', ?)"
+                        " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                        (value,),
+                    )
+                else:
+                    db.execute("DELETE FROM log_meta WHERE name = 'projection_stall'")
+                if clear_failures:
+                    db.execute("DELETE FROM projection_failures")
+                db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # a failed COMMIT may have rolled back already
+                    db.execute("ROLLBACK")
+                raise
+
+    def advance_projection(self, seq: int) -> None:
+        """Record that every event up to ``seq`` is in the graph (and any stall at or before it is over)."""
+        self._write_meta(seq, self.projection_stall())
+
+    def record_stall(self, seq: int, summary: str, detail: str) -> None:
+        """Record that projection halts at ``seq`` (every event before it is in the graph): ``lineage verify``
+        reports it, even with the server stopped, until the event is applied."""
+        self._write_meta(seq - 1, (seq, summary, detail))
+
+    def projection_stall(self) -> tuple[int, str, str] | None:
+        """(seq, summary, detail) of the event projection halts at, or None when it does not halt."""
+        with self._rlock:
+            rows = dict(
+                self._rdb.execute(
+                    "SELECT name, value FROM log_meta WHERE name IN ('projection_stall', 'projected_seq')"
+                ).fetchall()
+            )
+        if "projection_stall" not in rows:
+            return None
+        stall = json.loads(rows["projection_stall"])
+        if int(stall["seq"]) <= int(rows.get("projected_seq", 0)):
+            return None  # applied since (by a replay)
+        return int(stall["seq"]), str(stall["summary"]), str(stall["detail"])
+
+    def requeue_failures(self) -> list[int]:
+        """Events an older version passed over: projection is rewound to just before the first of them (applying
+        the events after it again is harmless: projection is idempotent) and the list is emptied; returns them."""
+        skipped = [seq for seq, _ in self.failures()]
+        if skipped:
+            self._write_meta(min(self.projected_seq(), skipped[0] - 1), None, clear_failures=True)
+        return skipped
 
     # -- verification ------------------------------------------------------------------------------------------
     def verify(self) -> ChainCheck:
@@ -249,7 +375,7 @@ def verify_chain(records: Iterator[LogRecord] | Sequence[LogRecord]) -> ChainChe
             return ChainCheck(False, count, record.seq, "stored body is not JSON")
         if digest != record.content_hash:
             return ChainCheck(False, count, record.seq, "event content does not match its hash")
-        if record.prev_hash != prev or chain_hash(prev, digest) != record.hash:
+        if record.prev_hash != prev or chain_hash(prev, entry_hash(digest, record.writer)) != record.hash:
             return ChainCheck(False, count, record.seq, "hash chain broken")
         prev = record.hash
         expected_seq += 1

@@ -7,6 +7,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lineage_api.core import ids
+from lineage_api.core.writer import Writer
+from lineage_api.ingest.parse import DatasetRef
+
 Facets = dict[str, Any]
 
 
@@ -229,3 +233,150 @@ def error_message(run_facets: Facets) -> str | None:
             if isinstance(message, str) and message:
                 return message
     return None
+
+
+def field_ids(ref: DatasetRef, fields: list[SchemaField]) -> set[str]:
+    """The dataset's own fields its facets name: its schema ``fields`` and its tags."""
+    names = {*(x.path for x in fields), *(t.field for t in tags(ref.facets) if t.field)}
+    return {ids.field_id(ref.namespace, ref.name, n) for n in names}
+
+
+def referenced_datasets(ref: DatasetRef) -> set[str]:
+    """Datasets a dataset's facets name: column-lineage inputs and symlink targets."""
+    out: set[str] = set()
+    lineage = ref.facets.get("columnLineage")
+    if isinstance(lineage, dict):
+        entries = [
+            e
+            for spec in (lineage.get("fields") or {}).values()
+            if isinstance(spec, dict)
+            for e in spec.get("inputFields") or []
+        ] + list(lineage.get("dataset") or [])
+        for entry in entries:
+            if (
+                isinstance(entry, dict)
+                and isinstance(entry.get("namespace"), str)
+                and isinstance(entry.get("name"), str)
+            ):
+                out.add(ids.dataset_id(entry["namespace"], entry["name"]))
+    symlinks = ref.facets.get("symlinks")
+    if isinstance(symlinks, dict):
+        for ident in symlinks.get("identifiers") or []:
+            if isinstance(ident, dict) and ident.get("namespace") and ident.get("name"):
+                out.add(ids.dataset_id(str(ident["namespace"]), str(ident["name"])))
+    return out
+
+
+# -- observed facts: what a run saw on a dataset of a namespace its writer has no authority over -----------------
+# A dataset's ``facetsAt`` times only the facets an authorised writer set (or removed); its ``observedFacets`` hold,
+# per facet name, the latest observation ({facet, at, by, runId}). The facets it reads as (``facets``) are the
+# authorised ones plus observed ones for names no authorised writer set.
+OBSERVED_SCHEMA = ("schemaSource", "schemaObservedBy", "schemaObservedAt")
+
+
+@dataclass(frozen=True, slots=True)
+class Observer:
+    """A run reading a dataset of a namespace its writer has no authority over: its facets there are observations."""
+
+    by: str  # key:<keyId>
+    run_id: str | None
+
+
+def observer_of(writer: Writer | None, namespace: str, run_id: str | None) -> Observer | None:
+    """None when the writer may record facts about ``namespace`` (no writer kept counts as full authority)."""
+    if writer is None or writer.covers(namespace):
+        return None
+    return Observer(writer.ref, run_id)
+
+
+def authoritative(facets: Facets, facets_at: dict[str, str]) -> Facets:
+    """The facets an authorised writer recorded, without observed fill-ins."""
+    return {name: facet for name, facet in facets.items() if name in facets_at}
+
+
+def observe(observed: Facets, incoming: Facets, at: str, *, by: str, run_id: str | None) -> Facets:
+    """Add a run's observations: per name the latest (by time, then content), so arrival order does not matter.
+    An observation never removes anything (``_deleted`` is ignored)."""
+    out = dict(observed)
+    for name, facet in incoming.items():
+        if isinstance(facet, dict) and facet.get("_deleted") is True:
+            continue
+        entry = {"facet": facet, "at": at, "by": by, "runId": run_id}
+        held = out.get(name)
+        if not isinstance(held, dict) or (at, _canon(entry)) > (str(held.get("at", "")), _canon(held)):
+            out[name] = entry
+    return out
+
+
+def with_observed(auth: Facets, facets_at: dict[str, str], observed: Facets) -> Facets:
+    """The facets a dataset reads as: the authorised ones, and observed ones for names no authorised writer set."""
+    merged = {n: e["facet"] for n, e in sorted(observed.items()) if n not in facets_at and isinstance(e, dict)}
+    merged.update(auth)
+    return merged
+
+
+def add_tags(held: Any, found: list[Tag], by: str) -> list[dict[str, str]]:
+    """Observed tags united with ``found`` (as observed by ``by``); a union, so order and repeats do not matter."""
+    entries = {
+        (str(t.get("key")), str(t.get("value")), str(t.get("by")))
+        for t in (held if isinstance(held, list) else [])
+        if isinstance(t, dict)
+    }
+    entries |= {(t.key, t.value, by) for t in found}
+    return [{"key": k, "value": v, "by": b} for k, v, b in sorted(entries)]
+
+
+def dataset_tags(auth: Facets, observed: Any) -> list[dict[str, Any]]:
+    """A dataset's own tags: the authorised ones, then observed ones of keys no authorised tag has (with observers)."""
+    declared = [{"key": t.key, "value": t.value} for t in tags(auth) if t.field is None]
+    keys = {t["key"] for t in declared}
+    seen: dict[tuple[str, str], set[str]] = {}
+    for t in observed if isinstance(observed, list) else []:
+        if isinstance(t, dict) and t.get("key") not in keys:
+            seen.setdefault((str(t["key"]), str(t["value"])), set()).add(str(t.get("by")))
+    return declared + [{"key": k, "value": v, "observedBy": sorted(by)} for (k, v), by in sorted(seen.items())]
+
+
+def classify_field(props: dict[str, Any]) -> None:
+    """A field's classifications: the declared ones (authorised tags) when it has any, else the observed ones."""
+    declared = sorted(
+        {str(t["value"]) for t in props.get("tags") or [] if isinstance(t, dict) and t.get("key") == "classification"}
+    )
+    observed = [t for t in props.get("observedTags") or [] if isinstance(t, dict) and t.get("key") == "classification"]
+    props.pop("classificationSource", None)
+    props.pop("observedBy", None)
+    if declared or not observed:
+        props.update(classifications=declared, classified=bool(declared))
+        return
+    props.update(
+        classifications=sorted({str(t["value"]) for t in observed}),
+        classified=True,
+        classificationSource="observed",
+        observedBy=sorted({str(t.get("by")) for t in observed}),
+    )
+
+
+def declare_schema(props: dict[str, Any], item: SchemaField) -> None:
+    """An authorised schema sets a field's type and description, replacing anything observed."""
+    if not (item.type or item.description):
+        return
+    if props.get("schemaSource") == "observed":
+        for key in ("type", "description", *OBSERVED_SCHEMA):
+            props.pop(key, None)
+    props.update({k: v for k, v in (("type", item.type), ("description", item.description)) if v})
+
+
+def observe_schema(props: dict[str, Any], item: SchemaField, at: str, by: str) -> None:
+    """An observed schema describes a field no authorised schema described (the latest observation wins)."""
+    if not (item.type or item.description):
+        return
+    observed = props.get("schemaSource") == "observed"
+    if not observed and (props.get("type") or props.get("description")):
+        return  # recorded with authority: never changed by an observation
+    held = tuple(str(props.get(k) or "") for k in ("schemaObservedAt", "type", "description", "schemaObservedBy"))
+    if observed and (at, item.type or "", item.description or "", by) <= held:
+        return
+    for key in ("type", "description"):
+        props.pop(key, None)
+    props.update({k: v for k, v in (("type", item.type), ("description", item.description)) if v})
+    props.update(schemaSource="observed", schemaObservedBy=by, schemaObservedAt=at)

@@ -1,9 +1,11 @@
 """Ingestion pipeline: validate, log durably, then project in the background.
 
-The projector applies the log to the graph store in order, in batches, idempotently. When the store is down it
-waits and retries; the API keeps accepting (202) meanwhile. An event whose projection fails for a reason other
-than the store being unreachable is recorded as a projection failure and skipped (it stays in the log; a replay
-after a fix applies it).
+The projector applies the log to the graph store in order, in batches, idempotently, and never passes an event
+over (``lineage_api.ingest.projector``). When the store or a disk is unavailable it retries the same batch with
+backoff (``/health`` says "degraded", with the reason); any other failure halts projection at the exact event
+that cannot be applied: nothing after it is applied, ``/health`` says "stalled at seq N: ..." and ``lineage
+verify`` fails, until a fixed store or bug lets it through (retried every ``STALL_RETRY_S`` and at start-up).
+The API keeps accepting (202) meanwhile; when the log itself cannot be written it answers 503, acknowledging nothing.
 """
 
 from __future__ import annotations
@@ -11,31 +13,28 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-import neo4j.exceptions
-
-from lineage_api.core.errors import StoreUnavailable
+from lineage_api.core.errors import LogUnavailable
 from lineage_api.core.settings import Settings
-from lineage_api.ingest.eventlog import Appended, EventLog, LogRecord, content_hash
+from lineage_api.core.writer import SYSTEM, Writer
+from lineage_api.ingest.authority import claims_of
+from lineage_api.ingest.eventlog import Appended, EventLog, LogItem, LogRecord, content_hash
 from lineage_api.ingest.parse import ParsedEvent, parse_event
-from lineage_api.ingest.projection import LoggedEvent, project
+from lineage_api.ingest.projector import Halt, apply_in_order, detail, is_transient, summary
+from lineage_api.ingest.projector import to_logged as to_logged
 from lineage_api.store.protocol import GraphStore
 
 log = logging.getLogger("lineage_api.ingest")
 
-# Errors after which the same batch is retried later, rather than skipped.
-TRANSIENT: tuple[type[BaseException], ...] = (
-    StoreUnavailable,
-    neo4j.exceptions.ServiceUnavailable,
-    neo4j.exceptions.SessionExpired,
-    neo4j.exceptions.TransientError,
-    ConnectionError,
-)
+STALL_RETRY_S = 30.0
+_FIRST_BACKOFF_S = 0.2
+_MAX_BACKOFF_S = 5.0
 
 Validator = Callable[[dict[str, Any], ParsedEvent], None]
 
@@ -47,17 +46,15 @@ class Accepted:
     projected: bool
 
 
-def to_logged(replica: str, record: LogRecord) -> LoggedEvent:
-    return LoggedEvent(
-        replica=replica,
-        seq=record.seq,
-        hash=record.hash,
-        prev_hash=record.prev_hash,
-        content_hash=record.content_hash,
-        received_at=record.received_at,
-        body=record.body,
-        event=parse_event(json.loads(record.body)),
-    )
+@dataclass(frozen=True, slots=True)
+class ProjectorStatus:
+    """Log and projection positions; ``state`` "degraded" (retrying) or "stalled" (halted at ``stalled_at``)."""
+
+    logged: int
+    projected: int
+    state: Literal["ok", "degraded", "stalled"]
+    stalled_at: int | None
+    reason: str | None  # the kind of error only: shown to anyone who asks /health
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -74,13 +71,31 @@ class IngestPipeline:
         self.log = eventlog
         self.replica = settings.replica_id
         self.validators: list[Validator] = []
+        self._requeue_skipped(eventlog)
         self._projected = eventlog.projected_seq()
+        stall = eventlog.projection_stall()
+        # Until the first retry (at once) says otherwise, the halt recorded before the restart stands.
+        self._halt: Halt | None = Halt(*stall) if stall else None
+        self._retrying: str | None = None
+        self._log_error: str | None = None
         self._progress = threading.Condition()
         self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="projector", daemon=True)
         self._thread.start()
+
+    @staticmethod
+    def _requeue_skipped(eventlog: EventLog) -> None:
+        try:
+            skipped = eventlog.requeue_failures()
+        except (sqlite3.Error, OSError) as exc:  # tried again at the next start
+            log.warning("could not requeue the events an older version passed over: %s", detail(exc))
+            return
+        if skipped:
+            log.warning(
+                "%d events an older version passed over are projected again, from seq %d", len(skipped), skipped[0]
+            )
 
     @classmethod
     def open(cls, settings: Settings, store: GraphStore) -> IngestPipeline:
@@ -98,10 +113,37 @@ class IngestPipeline:
             validator(data, event)
         return event
 
-    def log_events(self, events: Sequence[dict[str, Any]]) -> list[Appended]:
-        """Durably append already-checked events (blocks until fsync'd)."""
-        items = [(json.dumps(e, ensure_ascii=False, separators=(",", ":")), content_hash(e)) for e in events]
-        results = self.log.append_sync(items)
+    def log_events(
+        self,
+        events: Sequence[dict[str, Any]],
+        *,
+        writer: Writer | None = SYSTEM,
+        parsed: Sequence[ParsedEvent] | None = None,
+    ) -> list[Appended]:
+        """Durably append already-checked events (blocks until fsync'd), attributed to ``writer``.
+
+        An event whose ownership claims the writer may not make is not stored: its ``Appended.error`` says why.
+        Raises ``LogUnavailable`` when the log cannot be written (nothing is acknowledged then).
+        """
+        events_parsed = parsed if parsed is not None else [parse_event(e) for e in events]
+        items = [
+            LogItem(
+                json.dumps(e, ensure_ascii=False, separators=(",", ":")),
+                content_hash(e),
+                writer,
+                claims_of(p),
+            )
+            for e, p in zip(events, events_parsed, strict=True)
+        ]
+        try:
+            results = self.log.append_sync(items)
+        except (sqlite3.Error, OSError) as exc:
+            # A ROLLBACK that fails after the write did (the write already rolled back) hides the write's error.
+            cause = exc.__context__ if isinstance(exc.__context__, sqlite3.Error | OSError) else exc
+            log.error("the event log could not be written: %s", detail(cause))
+            self._log_error = summary(cause)
+            raise LogUnavailable(f"the event log cannot be written ({type(exc).__name__}); retry later") from None
+        self._log_error = None
         self._wake.set()
         return results
 
@@ -130,54 +172,76 @@ class IngestPipeline:
         return self.log.last_seq(), self._projected
 
     # -- projecting -------------------------------------------------------------------------------------------
+    def status(self) -> ProjectorStatus:
+        """Where projection stands: positions, and why it is behind when it is retrying or halted."""
+        logged = self.log.last_seq()
+        with self._progress:
+            projected, halt, retrying = self._projected, self._halt, self._retrying
+        log_error = self._log_error
+        if halt is not None:
+            return ProjectorStatus(logged, projected, "stalled", halt.seq, halt.public)
+        if retrying is not None:
+            return ProjectorStatus(logged, projected, "degraded", None, f"projection retrying: {retrying}")
+        if log_error is not None:
+            return ProjectorStatus(logged, projected, "degraded", None, f"the event log cannot be written: {log_error}")
+        return ProjectorStatus(logged, projected, "ok", None, None)
+
     def _run(self) -> None:
-        backoff = 0.2
+        backoff = _FIRST_BACKOFF_S
         while not self._stop.is_set():
-            size = self.settings.ingest.projector_batch
-            records = self.log.read(after=self._projected, limit=size)
-            if not records:
-                self._wake.wait(0.5)
-                self._wake.clear()
-                continue
-            linger = self.settings.ingest.projector_linger_ms / 1000
-            if len(records) < size and linger > 0:
-                # Let concurrent producers' events join this batch: one transaction for many events.
-                self._stop.wait(linger)
-                records += self.log.read(after=records[-1].seq, limit=size - len(records))
             try:
-                try:
-                    self._apply(records)
-                except TRANSIENT:
-                    raise
-                except Exception:
-                    log.exception("projecting events %d..%d failed; isolating", records[0].seq, records[-1].seq)
-                    self._apply_one_by_one(records)
-                backoff = 0.2
-            except TRANSIENT as exc:
-                log.warning("graph store unavailable, will retry projection: %s", exc)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
-
-    def _apply(self, records: Sequence[LogRecord]) -> None:
-        logged = [to_logged(self.replica, r) for r in records]
-        self.store.apply(project(self.store, logged))
-        self._advance(records[-1].seq)
-
-    def _apply_one_by_one(self, records: Sequence[LogRecord]) -> None:
-        for record in records:
-            try:
-                self._apply([record])
-            except TRANSIENT:
-                raise
+                records = self._next_batch()
+                if not records:
+                    continue
+                halt = apply_in_order(self.store, self.replica, records, advance=self._advance)
             except Exception as exc:
-                log.exception("event %d could not be projected", record.seq)
-                self.log.record_failure(record.seq, f"{type(exc).__name__}: {exc}")
-                self._advance(record.seq)
+                if is_transient(exc):
+                    log.warning("projection will be retried in %.1f s: %s", backoff, detail(exc))
+                    with self._progress:
+                        self._retrying = summary(exc)
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, _MAX_BACKOFF_S)
+                    continue
+                log.exception("projection failed outside applying an event")
+                halt = Halt.of(self._projected + 1, exc)
+            backoff = _FIRST_BACKOFF_S
+            with self._progress:
+                self._retrying = None
+            if halt is not None:
+                self._stall(halt)
+                self._stop.wait(STALL_RETRY_S)  # a fixed store or bug resumes it (a restart retries at once)
+
+    def _next_batch(self) -> list[LogRecord]:
+        size = self.settings.ingest.projector_batch
+        records = self.log.read(after=self._projected, limit=size)
+        if not records:
+            self._wake.wait(0.5)
+            self._wake.clear()
+            return records
+        linger = self.settings.ingest.projector_linger_ms / 1000
+        if len(records) < size and linger > 0:
+            # Let concurrent producers' events join this batch: one transaction for many events.
+            self._stop.wait(linger)
+            records += self.log.read(after=records[-1].seq, limit=size - len(records))
+        return records
+
+    def _stall(self, halt: Halt) -> None:
+        log.error("projection %s; retried every %.0f s and at start-up", halt.full, STALL_RETRY_S)
+        with self._progress:
+            self._halt = halt
+        try:
+            self.log.record_stall(halt.seq, halt.summary, halt.detail)
+        except (sqlite3.Error, OSError) as exc:  # still reported by /health; verify learns of it on the next try
+            log.warning("could not record the projection stall in the log: %s", detail(exc))
 
     def _advance(self, seq: int) -> None:
-        self.log.set_projected(seq)
+        # Persisted first: if the log cannot be written, the batch is retried (re-applying it is harmless).
+        self.log.advance_projection(seq)
         with self._progress:
             self._projected = seq
+            if self._halt is not None and self._halt.seq <= seq:
+                log.info("projection resumed past seq %d", self._halt.seq)
+                self._halt = None
             self._progress.notify_all()
             ready = [w for w in self._waiters if w[0] <= seq]
             self._waiters = [w for w in self._waiters if w[0] > seq]

@@ -1,7 +1,12 @@
 """Projecting logged OpenLineage events onto the graph: events in, one idempotent ``ChangeBatch`` out.
 
-Nodes whose properties merge across events (jobs, runs, datasets) are read once per batch, merged in memory in
-log order, and written back; everything else is a plain upsert. Applying the same events again gives the same graph.
+Nodes whose properties merge across events (jobs, runs, datasets, fields, governance records) are read once per
+batch, merged in memory in log order, and written back; everything else is a plain upsert. Applying the same events
+again gives the same graph, whatever order they came in.
+
+Facets a run sends on an input of a namespace its writer has no authority over are *observed*: they add fields,
+classifications and facets nobody with authority recorded, and never remove or change what an authorised writer
+(one covering the namespace, or an event logged before writers were kept) recorded. See ``facets`` (observed facts).
 """
 
 from __future__ import annotations
@@ -15,8 +20,9 @@ from graph_schema import EdgeType, NodeLabel
 from lineage_api.core import ids
 from lineage_api.core.errors import InvalidInput
 from lineage_api.core.times import normalize
+from lineage_api.core.writer import Writer
 from lineage_api.ingest import facets as f
-from lineage_api.ingest.governance import project_governance, project_use_case
+from lineage_api.ingest.governance import Recording, project_governance, project_use_case, record_ids
 from lineage_api.ingest.parse import DatasetRef, EventKind, ParsedEvent
 from lineage_api.privacy.name_rules import suggest
 from lineage_api.store.protocol import ChangeBatch, EdgeUpsert, GraphStore, NodeUpsert
@@ -26,7 +32,19 @@ _STATE_RANK = {"RUNNING": 0, "ABORTED": 1, "FAILED": 2, "COMPLETED": 3}
 UNKNOWN_VERSION = "unknown"
 # Labels whose properties merge across events: read from the store before they are changed.
 _FIELD_FACETS = ("schema", "tags")
-_MERGED_LABELS = {NodeLabel.JOB, NodeLabel.RUN, NodeLabel.DATASET, NodeLabel.DATASET_VERSION, NodeLabel.APPROVAL}
+_MERGED_LABELS = {
+    NodeLabel.JOB,
+    NodeLabel.RUN,
+    NodeLabel.DATASET,
+    NodeLabel.DATASET_VERSION,
+    NodeLabel.APPROVAL,
+    NodeLabel.REVIEW,
+    NodeLabel.DECISION,
+    NodeLabel.EVALUATION,
+    NodeLabel.INCIDENT,
+    NodeLabel.OUTPUT,
+    NodeLabel.USE_CASE,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,32 +59,7 @@ class LoggedEvent:
     received_at: str
     body: str
     event: ParsedEvent
-
-
-def _referenced_datasets(ref: DatasetRef) -> set[str]:
-    """Datasets a dataset's facets name: column-lineage inputs and symlink targets."""
-    out: set[str] = set()
-    lineage = ref.facets.get("columnLineage")
-    if isinstance(lineage, dict):
-        entries = [
-            e
-            for spec in (lineage.get("fields") or {}).values()
-            if isinstance(spec, dict)
-            for e in spec.get("inputFields") or []
-        ] + list(lineage.get("dataset") or [])
-        for entry in entries:
-            if (
-                isinstance(entry, dict)
-                and isinstance(entry.get("namespace"), str)
-                and isinstance(entry.get("name"), str)
-            ):
-                out.add(ids.dataset_id(entry["namespace"], entry["name"]))
-    symlinks = ref.facets.get("symlinks")
-    if isinstance(symlinks, dict):
-        for ident in symlinks.get("identifiers") or []:
-            if isinstance(ident, dict) and ident.get("namespace") and ident.get("name"):
-                out.add(ids.dataset_id(str(ident["namespace"]), str(ident["name"])))
-    return out
+    writer: Writer | None = None
 
 
 def _time_or_none(value: str | None) -> str | None:
@@ -109,10 +102,13 @@ class Projection:
         self.edges: dict[tuple[str, str, str], EdgeUpsert] = {}
         self.queried: set[str] = set()
         self.stored: dict[str, str] = {}
+        self.stored_keys: dict[str, set[str]] = {}  # a key dropped from a loaded node is removed from the store
         self.repeated: dict[str, set[str]] = {}  # the loaded nodes' properties as stored, to skip unchanged writes
+        self._schemas: dict[int, list[f.SchemaField]] = {}  # per facets dict of this batch's events
 
     # -- building blocks -------------------------------------------------------------------------------------
-    def load(self, events: Sequence[ParsedEvent]) -> None:
+    def load(self, logged: Sequence[LoggedEvent]) -> None:
+        events = [e.event for e in logged]
         wanted: set[str] = set()
         for event in events:
             if event.run_id:
@@ -126,29 +122,53 @@ class Projection:
                 wanted.add(ids.job_id(event.job_namespace, event.job_name))
             for ref in (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ())):
                 wanted.add(ids.dataset_id(ref.namespace, ref.name))
-                wanted |= _referenced_datasets(ref)
+                wanted |= f.referenced_datasets(ref)
+            wanted |= record_ids(event)
         self._fetch(wanted)
-        # Second phase: the dataset versions these events most likely touch, now that datasets are known.
-        versions: set[str] = set()
-        for event in events:
+        # Second phase, now that datasets are known: the versions these events most likely touch, and the fields
+        # whose stored state decides what an event does to them (see ``_fields``).
+        second: set[str] = set()
+        for item in logged:
+            event = item.event
+            foreign = {(r.namespace, r.name) for r in event.inputs if f.observer_of(item.writer, r.namespace, None)}
+            for ref in (*event.inputs, *event.outputs, *((event.dataset,) if event.dataset else ())):
+                dataset = self.nodes.get(ids.dataset_id(ref.namespace, ref.name))
+                if (ref.namespace, ref.name) in foreign or (dataset and dataset[1].get("observedFacets")):
+                    tagged = dataset[1].get("taggedFields", []) if dataset else []
+                    second |= f.field_ids(ref, self.schema(ref))
+                    second |= {ids.field_id(ref.namespace, ref.name, x) for x in tagged}
             for ref in event.outputs:
                 version = f.string_at(ref.facets, "version", "datasetVersion") or event.run_id
                 if version:
-                    versions.add(ids.dataset_version_id(ref.namespace, ref.name, version))
+                    second.add(ids.dataset_version_id(ref.namespace, ref.name, version))
             for ref in event.inputs:
                 dataset = self.nodes.get(ids.dataset_id(ref.namespace, ref.name))
                 explicit = f.string_at(ref.facets, "version", "datasetVersion")
                 latest = dataset[1].get("latestVersion") if dataset else None
                 for version in {explicit or latest or UNKNOWN_VERSION, UNKNOWN_VERSION}:
-                    versions.add(ids.dataset_version_id(ref.namespace, ref.name, version))
-        self._fetch(versions)
+                    second.add(ids.dataset_version_id(ref.namespace, ref.name, version))
+        self._fetch(second)
+
+    def schema(self, ref: DatasetRef) -> list[f.SchemaField]:
+        """The fields of ``ref``'s schema facet (read once per batch: load, fields and column lineage all need them)."""
+        key = id(ref.facets)
+        if key not in self._schemas:
+            self._schemas[key] = f.schema_fields(ref.facets)
+        return self._schemas[key]
 
     def _fetch(self, wanted: set[str]) -> None:
-        missing = {i for i in wanted if i not in self.queried and i not in self.nodes}
+        """Read nodes once per batch; what the batch already set on a node stays over what the store holds."""
+        missing = {i for i in wanted if i not in self.queried}
+        if not missing:
+            return
         self.queried |= missing
         for node in self.store.get_nodes(missing):
-            self.nodes[node.id] = (node.label, dict(node.props))
+            held = self.nodes.setdefault(node.id, (node.label, {}))[1]
+            merged = {**node.props, **held}
+            held.clear()
+            held.update(merged)
             self.stored[node.id] = json.dumps(node.props, sort_keys=True)
+            self.stored_keys[node.id] = set(node.props)
 
     def node(self, node_id: str, label: NodeLabel, **props: Any) -> dict[str, Any]:
         """The (mutable) properties of a node in this batch, creating it with ``props`` if new."""
@@ -177,7 +197,7 @@ class Projection:
 
     def batch(self) -> ChangeBatch:
         nodes = [
-            NodeUpsert(i, label, props)
+            NodeUpsert(i, label, {**props, **{k: None for k in self.stored_keys.get(i, ()) if k not in props}})
             for i, (label, props) in sorted(self.nodes.items())
             if i not in self.stored or self.stored[i] != json.dumps(props, sort_keys=True)
         ]
@@ -186,16 +206,21 @@ class Projection:
     # -- events ----------------------------------------------------------------------------------------------
     def add(self, logged: LoggedEvent) -> None:
         event = logged.event
+        source = Recording(
+            event_node_id(logged.replica, logged.seq), logged.seq, event.event_time, logged.received_at, logged.writer
+        )
         if event.kind is EventKind.RUN:
-            self._run_event(event)
+            self._run_event(event, source)
         elif event.kind is EventKind.JOB:
-            project_use_case(self, event, self._job(event))
-            for ref in (*event.inputs, *event.outputs):
+            project_use_case(self, event, self._job(event), source)
+            for ref in event.inputs:
+                self._dataset(ref, event.event_time, f.observer_of(logged.writer, ref.namespace, None))
+            for ref in event.outputs:
                 self._dataset(ref, event.event_time)
         elif event.dataset is not None:
             self._dataset(event.dataset, event.event_time)
         self.node(
-            event_node_id(logged.replica, logged.seq),
+            source.event,
             NodeLabel.EVENT,
             replica=logged.replica,
             seq=logged.seq,
@@ -208,6 +233,9 @@ class Projection:
             eventType=event.event_type,
             runId=event.run_id,
             body=logged.body,
+            writerKey=logged.writer.key_id if logged.writer else None,
+            writerRole=logged.writer.role if logged.writer else None,
+            writerScope=logged.writer.scope_text() if logged.writer else None,
         )
 
     def _job(self, event: ParsedEvent) -> str:
@@ -231,7 +259,7 @@ class Projection:
             props["updatedAt"] = event.event_time
         return job_id
 
-    def _run_event(self, event: ParsedEvent) -> None:
+    def _run_event(self, event: ParsedEvent, source: Recording) -> None:
         assert event.run_id is not None
         job_id = self._job(event)
         run_id = ids.run_id(event.run_id)
@@ -266,7 +294,7 @@ class Projection:
             self.edge(run_id, EdgeType.PARENT, parent_id, at)
         read: list[tuple[DatasetRef, str]] = []
         for ref in event.inputs:
-            version_id = self._input_version(ref, at)
+            version_id = self._input_version(ref, at, f.observer_of(source.writer, ref.namespace, event.run_id))
             self.edge(run_id, EdgeType.READ, version_id, at)
             read.append((ref, version_id))
         written: list[tuple[DatasetRef, str]] = []
@@ -275,21 +303,13 @@ class Projection:
             self.edge(run_id, EdgeType.WROTE, version_id, at)
             self._column_lineage(ref, event.run_id, at)
             written.append((ref, version_id))
-        project_governance(self, event, run_id=run_id, job_id=job_id, read=read, written=written)
+        project_governance(self, event, source, run_id=run_id, job_id=job_id, read=read, written=written)
 
-    def _dataset(self, ref: DatasetRef, at: str) -> str:
+    def _dataset(self, ref: DatasetRef, at: str, observer: f.Observer | None = None) -> str:
         dataset_id = ids.dataset_id(ref.namespace, ref.name)
         props = self.node(dataset_id, NodeLabel.DATASET, namespace=ref.namespace, name=ref.name)
-        stored, stored_at = props.get("facets", {}), props.get("facetsAt", {})
-        # A facet repeating what the dataset holds, seen no earlier than before, needs no field or tag writes
-        # (an earlier sighting still writes: edges keep the earliest time).
-        self.repeated[dataset_id] = {
-            n
-            for n in _FIELD_FACETS
-            if n in ref.facets and stored.get(n) == ref.facets[n] and stored_at.get(n, "") <= at
-        }
-        facets, times = f.merge_facets(stored, stored_at, ref.facets, at)
-        props.update(facets=facets, facetsAt=times)
+        auth, times = self._merge_facets(dataset_id, props, ref, at, observer)
+        facets = props["facets"]
         dataset_type = f.string_at(facets, "datasetType", "datasetType")
         if dataset_type:
             props["datasetType"] = dataset_type.upper()
@@ -300,12 +320,16 @@ class Projection:
         if description is not None:
             props["description"] = description
         if "tags" in ref.facets:
-            dataset_tags = [t for t in f.tags(facets) if t.field is None]
-            props["tags"] = [{"key": t.key, "value": t.value} for t in dataset_tags]
-            props["external"] = any(t.key == "boundary" and t.value == "external" for t in dataset_tags)
+            found = [t for t in f.tags(ref.facets) if t.field is None]
+            if observer is not None and (found or props.get("observedTags")):
+                props["observedTags"] = f.add_tags(props.get("observedTags"), found, observer.by)
+            if "tags" in times or props.get("observedTags"):
+                dataset_tags = f.dataset_tags(auth, props.get("observedTags"))
+                props["tags"] = dataset_tags
+                props["external"] = any(t["key"] == "boundary" and t["value"] == "external" for t in dataset_tags)
         if at > props.get("updatedAt", ""):
             props["updatedAt"] = at
-        self._fields(ref, facets, at)
+        self._fields(ref, at, observer)
         symlinks = ref.facets.get("symlinks")
         if isinstance(symlinks, dict) and isinstance(symlinks.get("identifiers"), list):
             for ident in symlinks["identifiers"]:
@@ -316,37 +340,92 @@ class Projection:
                     self.edge(dataset_id, EdgeType.SYMLINK, other, at, type=str(ident.get("type") or ""))
         return dataset_id
 
-    def _field(self, namespace: str, name: str, field: str, at: str) -> tuple[str, dict[str, Any]]:
+    def _merge_facets(
+        self, dataset_id: str, props: dict[str, Any], ref: DatasetRef, at: str, observer: f.Observer | None
+    ) -> tuple[f.Facets, dict[str, str]]:
+        """Merge ``ref``'s facets as recorded with authority, or as observed; (authorised facets, their times)."""
+        times: dict[str, str] = props.get("facetsAt", {})
+        auth, observed = f.authoritative(props.get("facets", {}), times), props.get("observedFacets", {})
+        # A facet repeating what the dataset holds, seen no earlier than before, needs no field or tag writes
+        # (an earlier sighting still writes: edges keep the earliest time).
+        # An observation repeats only the same observer's (its key is what observed tags record).
+        if observer is None:
+            held = {n: (auth.get(n), times[n]) for n in _FIELD_FACETS if n in times}
+            auth, times = f.merge_facets(auth, times, ref.facets, at)
+            props["facetsAt"] = times
+        else:
+            held = {
+                n: (o.get("facet"), str(o.get("at")))
+                for n in _FIELD_FACETS
+                if isinstance(o := observed.get(n), dict) and o.get("by") == observer.by
+            }
+            observed = f.observe(observed, ref.facets, at, by=observer.by, run_id=observer.run_id)
+            props["observedFacets"] = observed
+        self.repeated[dataset_id] = {
+            n for n, (facet, seen) in held.items() if n in ref.facets and ref.facets[n] == facet and seen <= at
+        }
+        props["facets"] = f.with_observed(auth, times, observed)
+        return auth, times
+
+    def _field(
+        self, namespace: str, name: str, field: str, at: str, *, state: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        """A field (``state``: with its stored properties read, when what happens to it depends on them)."""
         dataset_id = ids.dataset_id(namespace, name)
         self.node(dataset_id, NodeLabel.DATASET, namespace=namespace, name=name)
         field_id = ids.field_id(namespace, name, field)
         props = self.node(field_id, NodeLabel.FIELD, namespace=namespace, name=name, field=field)
+        if state:
+            self._fetch({field_id})
         if "suggestions" not in props:
             suggestions = suggest(field)
             props.update(suggestions=suggestions, suggested=bool(suggestions))
         self.edge(dataset_id, EdgeType.HAS_FIELD, field_id, at)
         return field_id, props
 
-    def _fields(self, ref: DatasetRef, facets: dict[str, Any], at: str) -> None:
-        repeated = self.repeated.get(ids.dataset_id(ref.namespace, ref.name), set())
+    def _fields(self, ref: DatasetRef, at: str, observer: f.Observer | None) -> None:
+        dataset_id = ids.dataset_id(ref.namespace, ref.name)
+        repeated = self.repeated.get(dataset_id, set())
+        # Fields carry observed state only once the dataset was observed: only then is reading them needed.
+        seen = self.nodes[dataset_id][1].get("observedFacets") or {}
         if "schema" in ref.facets and "schema" not in repeated:
-            for item in f.schema_fields(ref.facets):
-                _, props = self._field(ref.namespace, ref.name, item.path, at)
-                props.update({k: v for k, v in (("type", item.type), ("description", item.description)) if v})
+            for item in self.schema(ref):
+                _, props = self._field(ref.namespace, ref.name, item.path, at, state="schema" in seen)
+                if observer is None:
+                    f.declare_schema(props, item)
+                else:
+                    f.observe_schema(props, item, at, observer.by)
         if "tags" in ref.facets and "tags" not in repeated:
-            # The tags facet in force (the latest one) decides every field's tags; fields it no longer tags lose them.
-            dataset = self.nodes[ids.dataset_id(ref.namespace, ref.name)][1]
-            by_field: dict[str, list[dict[str, str]]] = {}
-            for tag in f.tags(facets):
-                if tag.field:
-                    by_field.setdefault(tag.field, []).append({"key": tag.key, "value": tag.value})
-            for field in set(dataset.get("taggedFields", [])) - by_field.keys():
-                by_field[field] = []
-            for field, field_tags in sorted(by_field.items()):
-                _, props = self._field(ref.namespace, ref.name, field, at)
-                classes = sorted({t["value"] for t in field_tags if t["key"] == "classification"})
-                props.update(tags=field_tags, classifications=classes, classified=bool(classes))
-            dataset["taggedFields"] = sorted(k for k, v in by_field.items() if v)
+            if observer is None:
+                self._declared_tags(ref, at, state="tags" in seen)
+            else:
+                self._observed_tags(ref, at, observer)
+
+    def _declared_tags(self, ref: DatasetRef, at: str, *, state: bool) -> None:
+        """The authorised tags facet in force decides the fields' declared tags; fields it no longer tags lose them."""
+        dataset = self.nodes[ids.dataset_id(ref.namespace, ref.name)][1]
+        by_field: dict[str, list[dict[str, str]]] = {}
+        for tag in f.tags(f.authoritative(dataset.get("facets", {}), dataset.get("facetsAt", {}))):
+            if tag.field:
+                by_field.setdefault(tag.field, []).append({"key": tag.key, "value": tag.value})
+        for field in set(dataset.get("taggedFields", [])) - by_field.keys():
+            by_field[field] = []
+        for field, field_tags in sorted(by_field.items()):
+            _, props = self._field(ref.namespace, ref.name, field, at, state=state)
+            props["tags"] = field_tags
+            f.classify_field(props)
+        dataset["taggedFields"] = sorted(k for k, v in by_field.items() if v)
+
+    def _observed_tags(self, ref: DatasetRef, at: str, observer: f.Observer) -> None:
+        """Observed field tags only add: a field with declared classifications keeps them, observed ones wait."""
+        by_field: dict[str, list[f.Tag]] = {}
+        for tag in f.tags(ref.facets):
+            if tag.field:
+                by_field.setdefault(tag.field, []).append(tag)
+        for field, found in sorted(by_field.items()):
+            _, props = self._field(ref.namespace, ref.name, field, at, state=True)
+            props["observedTags"] = f.add_tags(props.get("observedTags"), found, observer.by)
+            f.classify_field(props)
 
     def _version_node(self, ref: DatasetRef, version: str, at: str, run_id: str | None) -> str:
         dataset_id = ids.dataset_id(ref.namespace, ref.name)
@@ -364,8 +443,8 @@ class Projection:
         self.edge(version_id, EdgeType.VERSION_OF, dataset_id, at)
         return version_id
 
-    def _input_version(self, ref: DatasetRef, at: str) -> str:
-        dataset_id = self._dataset(ref, at)
+    def _input_version(self, ref: DatasetRef, at: str, observer: f.Observer | None) -> str:
+        dataset_id = self._dataset(ref, at, observer)
         dataset = self.nodes[dataset_id][1]
         version = f.string_at(ref.facets, "version", "datasetVersion")
         if version is None:
@@ -390,7 +469,7 @@ class Projection:
         return version_id
 
     def _column_lineage(self, ref: DatasetRef, run: str, at: str) -> None:
-        out_fields = [x.path for x in f.schema_fields(ref.facets)]
+        out_fields = [x.path for x in self.schema(ref)]
         for d in f.column_lineage(ref.facets, out_fields):
             target, _ = self._field(ref.namespace, ref.name, d.output_field, at)
             source, _ = self._field(d.namespace, d.name, d.field, at)
@@ -410,7 +489,7 @@ class Projection:
 def project(store: GraphStore, events: Sequence[LoggedEvent]) -> ChangeBatch:
     """The changes that apply ``events`` (in log order) to the graph."""
     projection = Projection(store)
-    projection.load([e.event for e in events])
+    projection.load(events)
     for logged in events:
         projection.add(logged)
     return projection.batch()

@@ -81,7 +81,7 @@ async def post_event(request: Request, state: StateDep, principal: Writer) -> JS
     pipeline = _pipeline(state)
     data = await _read_json(request, state.settings.ingest.max_body_bytes)
     seq, duplicate, event = await run_in_threadpool(
-        service.accept_one, pipeline=pipeline, data=data, may_write=principal.covers
+        service.accept_one, pipeline=pipeline, data=data, writer=principal.writer
     )
     projected = await _wait_projected(pipeline, seq, state.settings.ingest.ack_wait_ms)
     result = IngestResult(
@@ -103,7 +103,7 @@ async def post_batch(request: Request, state: StateDep, principal: Writer) -> Ba
         pipeline=_pipeline(state),
         data=data,
         max_events=state.settings.ingest.max_batch_events,
-        may_write=principal.covers,
+        writer=principal.writer,
     )
 
 

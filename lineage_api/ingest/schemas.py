@@ -29,12 +29,21 @@ class FailedEvent(BaseModel):
     index: int
     reason: str
     retriable: bool
+    code: str = Field("invalid_input", description="The error code, as in the one error shape.")
+    status: int = Field(400, description="The status a single POST of this event would have answered.")
+    field: str | None = Field(None, description="Where in the event the problem is.")
 
 
 class BatchResult(BaseModel):
     status: Literal["success", "partial_success"]
     summary: BatchSummary
     failed_events: list[FailedEvent]
+
+
+class WriterOut(BaseModel):
+    keyId: str = Field(description="The API key that wrote the event (`system` for the service's own events).")
+    role: str
+    namespaces: list[str] = Field(description="The key's namespace patterns when it wrote.")
 
 
 class LoggedEventOut(BaseModel):
@@ -44,6 +53,7 @@ class LoggedEventOut(BaseModel):
     prevHash: str
     contentHash: str
     receivedAt: str
+    writer: WriterOut | None = Field(None, description="Who wrote it; null for events logged before writers were kept.")
     event: dict[str, Any]
 
 

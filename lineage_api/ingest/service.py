@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from graph_schema import NodeLabel
-from lineage_api.core.errors import Forbidden, InvalidInput, LineageError, PayloadTooLarge
+from lineage_api.core.errors import InvalidInput, LineageError, PayloadTooLarge
+from lineage_api.core.writer import Writer
+from lineage_api.ingest.authority import authorize
 from lineage_api.ingest.eventlog import ChainCheck, EventLog, LogRecord, verify_chain
 from lineage_api.ingest.parse import ParsedEvent, decode_json
 from lineage_api.ingest.pipeline import IngestPipeline
@@ -20,12 +22,19 @@ from lineage_api.ingest.schemas import (
     FailedEvent,
     LoggedEventOut,
     VerifyResult,
+    WriterOut,
 )
 from lineage_api.store.protocol import GraphStore
 
 
 def decode_body(body: bytes, *, encoding: str | None, limit: int) -> Any:
-    """The JSON value of a request body, gunzipped when ``Content-Encoding: gzip``, within ``limit`` bytes."""
+    """The JSON value of a request body, gunzipped when ``Content-Encoding: gzip``, within ``limit`` bytes.
+
+    The body must be exactly one gzip stream: bytes after it (another member, or garbage) are refused, since what
+    would be logged is then not all that was sent.
+    """
+    from lineage_api.core.limits import MAX_DEPTH
+
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip() and c.strip() != "identity"]
     if codings and codings != ["gzip"]:
         raise InvalidInput(f"Content-Encoding {encoding!r} is not supported (use gzip)", field="Content-Encoding")
@@ -39,63 +48,76 @@ def decode_body(body: bytes, *, encoding: str | None, limit: int) -> Any:
             raise PayloadTooLarge(f"decompressed body is larger than {limit} bytes", field="body")
         if not inflater.eof:
             raise InvalidInput("body is not valid gzip: truncated stream", field="body")
-    return decode_json(body)
+        if inflater.unused_data:
+            raise InvalidInput(
+                f"body is not valid gzip: {len(inflater.unused_data)} bytes after the end of the gzip stream",
+                field="body",
+            )
+    try:
+        return decode_json(body)
+    except RecursionError:
+        raise InvalidInput(f"body is nested deeper than {MAX_DEPTH} levels", field="body") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts (4,300)
+        raise InvalidInput(f"body cannot be decoded: {str(exc).split(';')[0]}", field="body") from None
 
 
-NamespaceCheck = Callable[[str], bool]
+def accept_one(*, pipeline: IngestPipeline, data: Any, writer: Writer | None) -> tuple[int, bool, ParsedEvent]:
+    """Validate, authorize and durably log one event; returns (seq, duplicate, parsed event).
 
-
-def event_namespace(event: ParsedEvent) -> str:
-    """The namespace an event writes to: its job's, or (DatasetEvent) its dataset's."""
-    if event.job_namespace:
-        return event.job_namespace
-    return event.dataset.namespace if event.dataset else ""
-
-
-def _authorize(event: ParsedEvent, may_write: NamespaceCheck | None) -> None:
-    namespace = event_namespace(event)
-    if may_write is not None and not may_write(namespace):
-        raise Forbidden(f"this key may not write events for namespace {namespace!r}", field="job.namespace")
-
-
-def accept_one(
-    *, pipeline: IngestPipeline, data: Any, may_write: NamespaceCheck | None = None
-) -> tuple[int, bool, ParsedEvent]:
-    """Validate, authorize and durably log one event; returns (seq, duplicate, parsed event)."""
+    Raises ``InvalidInput`` (400), ``Forbidden`` (403) or ``Conflict`` (409) naming the entity and rule, with
+    nothing stored; ``LogUnavailable`` (503) when the log cannot be written.
+    """
     event = pipeline.check(data)
-    _authorize(event, may_write)
-    appended = pipeline.log_events([data])[0]
+    if writer is not None:
+        authorize(event, writer)
+    appended = pipeline.log_events([data], writer=writer, parsed=[event])[0]
+    if appended.error is not None:
+        raise appended.error
     return appended.seq, appended.duplicate, event
 
 
-def accept_batch(
-    *, pipeline: IngestPipeline, data: Any, max_events: int, may_write: NamespaceCheck | None = None
-) -> BatchResult:
-    """Validate every event of a batch, log the good ones together, report the bad ones by index."""
+def _failure(index: int, exc: LineageError) -> FailedEvent:
+    return FailedEvent(index=index, reason=exc.message, retriable=False, code=exc.code, status=exc.status,
+                       field=exc.field)
+
+
+def accept_batch(*, pipeline: IngestPipeline, data: Any, max_events: int, writer: Writer | None) -> BatchResult:
+    """Validate and authorize every event of a batch, log the good ones together, report each refused one."""
     if not isinstance(data, list):
         raise InvalidInput("a batch must be a JSON array of events", field="body")
     if len(data) > max_events:
         raise PayloadTooLarge(f"a batch holds at most {max_events} events, got {len(data)}", field="body")
-    good: list[dict[str, Any]] = []
+    good: list[tuple[int, dict[str, Any], ParsedEvent]] = []
     failed: list[FailedEvent] = []
     for index, item in enumerate(data):
         try:
             event = pipeline.check(item)
+            if writer is not None:
+                authorize(event, writer)
         except LineageError as exc:
-            failed.append(FailedEvent(index=index, reason=exc.message, retriable=False))
+            failed.append(_failure(index, exc))
             continue
-        _authorize(event, may_write)  # one event outside the key's namespaces refuses the whole batch
-        good.append(item)
+        good.append((index, item, event))
     if good:
-        pipeline.log_events(good)
+        appended = pipeline.log_events([g[1] for g in good], writer=writer, parsed=[g[2] for g in good])
+        for (index, _, _), result in zip(good, appended, strict=True):
+            if result.error is not None:
+                failed.append(_failure(index, result.error))
+    failed.sort(key=lambda f: f.index)
     summary = BatchSummary(
         received=len(data),
-        successful=len(good),
+        successful=len(data) - len(failed),
         failed=len(failed),
         retriable=sum(1 for f in failed if f.retriable),
         non_retriable=sum(1 for f in failed if not f.retriable),
     )
     return BatchResult(status="partial_success" if failed else "success", summary=summary, failed_events=failed)
+
+
+def _writer_out(writer: Writer | None) -> WriterOut | None:
+    if writer is None:
+        return None
+    return WriterOut(keyId=writer.key_id, role=writer.role, namespaces=list(writer.namespaces))
 
 
 def read_events(*, pipeline: IngestPipeline, after: int, limit: int) -> EventPage:
@@ -111,6 +133,7 @@ def read_events(*, pipeline: IngestPipeline, after: int, limit: int) -> EventPag
                 prevHash=r.prev_hash,
                 contentHash=r.content_hash,
                 receivedAt=r.received_at,
+                writer=_writer_out(r.writer),
                 event=json.loads(r.body),
             )
             for r in records
@@ -128,7 +151,15 @@ def _graph_chain(store: GraphStore, replica: str) -> Iterator[LogRecord]:
         for node in page:
             p = node.props
             yield LogRecord(
-                int(p["seq"]), p["contentHash"], p["prevHash"], p["hash"], p.get("receivedAt", ""), p["body"]
+                int(p["seq"]),
+                p["contentHash"],
+                p["prevHash"],
+                p["hash"],
+                p.get("receivedAt", ""),
+                p["body"],
+                p.get("writerKey") or "",
+                p.get("writerRole") or "",
+                p.get("writerScope") or "",
             )
         offset += len(page)
 
@@ -138,10 +169,16 @@ def _status(source: str, check: ChainCheck) -> ChainStatus:
 
 
 def verify(*, eventlog: EventLog, store: GraphStore) -> VerifyResult:
-    """Recompute the local log's chain and every replica's chain kept in the graph store."""
+    """Recompute the local log's chain and every replica's chain kept in the graph store; a halted projection
+    (an event that cannot be applied, so none after it is in the graph) fails it too, as chain ``projection``."""
     local = eventlog.verify()
     chains = [_status("log", local)]
     replicas = sorted({str(n.props["replica"]) for n in store.find_nodes(NodeLabel.EVENT, {"seq": 1}, limit=1000)})
     for replica in replicas:
         chains.append(_status(f"graph:{replica}", verify_chain(list(_graph_chain(store, replica)))))
+    stall = eventlog.projection_stall()
+    if stall is not None:
+        seq, _, detail = stall
+        reason = f"stalled at seq {seq}: {detail}"
+        chains.append(ChainStatus(source="projection", ok=False, count=seq - 1, firstBreak=seq, reason=reason))
     return VerifyResult(ok=all(c.ok for c in chains), count=local.count, firstBreak=local.first_break, chains=chains)

@@ -3,6 +3,11 @@
 The rest of OpenLineage is read leniently, but the governance facets (``aigov_*``) are a contract: a malformed one
 is rejected with the path of the offending field, because a wrong approval or review would silently change what
 the compliance answers say.
+
+Acknowledged means applicable: ``default_validators`` also refuse, before the ack, whatever would make the
+projection fail: values out of bounds (``bounds.py``), then, once the governance facets are valid, the wrong shape
+of anything the projection reads (``shapes.py``) and more graph than one transaction can hold (``fanout.py``).
+``docs/bounds.md`` lists every bound.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ from jsonschema import Draft202012Validator
 from graph_schema import GOVERNANCE_FACETS, facet_schema
 from lineage_api.core.errors import InvalidInput
 from lineage_api.core.times import parse_time
+from lineage_api.ingest.bounds import check_bounds
+from lineage_api.ingest.fanout import check_fanout
 from lineage_api.ingest.parse import ParsedEvent
 from lineage_api.ingest.pipeline import Validator
+from lineage_api.ingest.shapes import check_shapes
 
-_TIME_FIELDS = ("grantedAt", "expiresAt", "reviewedAt", "decidedAt", "reportedAt", "producedAt")
+_TIME_FIELDS = ("grantedAt", "expiresAt", "revokedAt", "reviewedAt", "decidedAt", "reportedAt", "producedAt")
 
 
 @cache
@@ -77,4 +85,5 @@ def check_governance_facets(data: dict[str, Any], event: ParsedEvent) -> None:
 
 
 def default_validators() -> list[Validator]:
-    return [check_governance_facets]
+    """In order: generic bounds, the governance facets' schemas, the shapes the projection reads, its fan-out."""
+    return [check_bounds, check_governance_facets, check_shapes, check_fanout]

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from lineage_api.auth.principal import bounded, guard
+from lineage_api.auth.principal import CallerDep, bounded, guard
 from lineage_api.auth.roles import Permission
 from lineage_api.core.deps import StateDep, StoreDep
 from lineage_api.privacy import service
@@ -37,9 +37,9 @@ async def get_dataset_privacy(request: Request, store: StoreDep, dataset: str) -
 
 
 @router.post("/classifications", response_model=ClassifyResult, status_code=201, **guard(Permission.CLASSIFY))
-async def post_classification(state: StateDep, body: ClassifyRequest) -> ClassifyResult:
-    """Classify fields of a dataset; recorded as an OpenLineage event like everything else."""
+async def post_classification(state: StateDep, principal: CallerDep, body: ClassifyRequest) -> ClassifyResult:
+    """Classify fields of a dataset, as the calling key; recorded as an OpenLineage event like everything else."""
     assert state.pipeline is not None
     return await run_in_threadpool(
-        service.classify, pipeline=state.pipeline, dataset=body.dataset, fields=body.fields, by=body.by
+        service.classify, pipeline=state.pipeline, dataset=body.dataset, fields=body.fields, principal=principal
     )

@@ -33,10 +33,16 @@ class FlowAnswer(BaseModel):
 
 class FieldOrigin(BaseModel):
     classification: str
-    origin: Literal["declared", "suggested", "propagated"]
+    origin: Literal["declared", "observed", "suggested", "propagated"] = Field(
+        description="declared by a writer with authority over the dataset's namespace; observed (only) by runs of "
+        "other namespaces reading it (see observedBy); suggested by the field's name; propagated by lineage."
+    )
     status: Status
     source: str = Field(description="The field the classification was declared on (itself when declared here).")
     path: list[str]
+    observedBy: list[str] | None = Field(
+        default=None, description="For an observed classification: the keys (key:<keyId>) whose runs reported it."
+    )
 
 
 class FieldPrivacy(BaseModel):
@@ -61,7 +67,7 @@ class ClassifyRequest(BaseModel):
 
     dataset: str = Field(description="dataset:<namespace>:<name>", examples=["dataset:s3://claims:raw/claims.csv"])
     fields: dict[str, str] = Field(description="field name -> classification, e.g. {'ssn': 'pii.ssn'}", min_length=1)
-    by: str = Field(default="unknown", description="Who classified them, e.g. user:privacy-officer")
+    # No ``by``: the classification is recorded as made by the calling key (``key:<keyId>``); sending one is a 400.
 
 
 class ClassifyResult(BaseModel):

@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 from graph_schema import EdgeType, NodeLabel
+from lineage_api.auth.principal import Principal
 from lineage_api.core.errors import InvalidInput, NotFound
 from lineage_api.core.ids import parse_node_id
 from lineage_api.core.times import now_iso
+from lineage_api.ingest.authority import authorize
 from lineage_api.ingest.pipeline import IngestPipeline
 from lineage_api.privacy.flows import CARRIES, RANK, Reach, derivation_status, matches, trace_flows
 from lineage_api.privacy.schemas import (
@@ -107,8 +109,16 @@ def dataset_privacy(*, store: GraphStore, dataset: str) -> DatasetPrivacy:
     field_ids = [e.dst for e in store.edges([node.id], [Step(EdgeType.HAS_FIELD, Direction.OUT)], limit=10_000)]
     fields = []
     for f in store.get_nodes(field_ids):
+        observed = f.props.get("classificationSource") == "observed"
         origins = [
-            FieldOrigin(classification=c, origin="declared", status="declared", source=f.id, path=[f.id])
+            FieldOrigin(
+                classification=c,
+                origin="observed" if observed else "declared",
+                status="declared",
+                source=f.id,
+                path=[f.id],
+                observedBy=f.props.get("observedBy") if observed else None,
+            )
             for c in f.props.get("classifications") or []
         ]
         declared = {o.classification for o in origins}
@@ -142,7 +152,10 @@ def classification_event(*, store: GraphStore, dataset: str, fields: dict[str, s
         if value.endswith(".") or value in ("pii", "protected"):
             raise InvalidInput(f"fields.{name} must be a full classification such as pii.ssn", field=f"fields.{name}")
     node = store.get_node(str(parsed))
-    current = ((node.props.get("facets") or {}).get("tags") or {}).get("tags", []) if node else []
+    # Only tags recorded with authority are kept: an observed tags facet (``facets`` may show one where no authorised
+    # writer set any) must not become the privacy officer's declaration.
+    declared = node is not None and "tags" in (node.props.get("facetsAt") or {})
+    current = ((node.props.get("facets") or {}).get("tags") or {}).get("tags", []) if node and declared else []
     kept = [t for t in current if not (t.get("key") == "classification" and t.get("field") in fields)]
     added = [{"key": "classification", "value": v, "field": k, "source": by} for k, v in sorted(fields.items())]
     return {
@@ -163,11 +176,20 @@ def classification_event(*, store: GraphStore, dataset: str, fields: dict[str, s
     }
 
 
-def classify(*, pipeline: IngestPipeline, dataset: str, fields: dict[str, str], by: str) -> ClassifyResult:
-    """Record a classification through the one ingestion path and wait until it is in the graph."""
-    event = classification_event(store=pipeline.store, dataset=dataset, fields=fields, by=by)
-    pipeline.check(event)
-    seq = pipeline.log_events([event])[0].seq
+def classifier(principal: Principal) -> str:
+    """Who a classification is recorded as made by: the calling key, never text the client sent."""
+    return f"key:{principal.key_id}"
+
+
+def classify(*, pipeline: IngestPipeline, dataset: str, fields: dict[str, str], principal: Principal) -> ClassifyResult:
+    """Record a classification, made by ``principal``, through the one ingestion path; wait until it is projected."""
+    event = classification_event(store=pipeline.store, dataset=dataset, fields=fields, by=classifier(principal))
+    parsed = pipeline.check(event)
+    authorize(parsed, principal.writer)
+    appended = pipeline.log_events([event], writer=principal.writer, parsed=[parsed])[0]
+    if appended.error is not None:
+        raise appended.error
+    seq = appended.seq
     pipeline.wait_projected(seq, 10.0)
     name = event["dataset"]
     return ClassifyResult(
@@ -175,4 +197,4 @@ def classify(*, pipeline: IngestPipeline, dataset: str, fields: dict[str, str], 
     )
 
 
-__all__ = ["CARRIES", "classify", "dataset_privacy", "flows", "matches"]
+__all__ = ["CARRIES", "classifier", "classify", "dataset_privacy", "flows", "matches"]

@@ -8,7 +8,10 @@ from lineage_api.provenance.schemas import TraceAnswer
 
 
 def _names(items: list[dict[str, Any]], key: str) -> str:
-    values = [str(i.get(key)) for i in items if i.get(key)]
+    return _join([str(i.get(key)) for i in items if i.get(key)])
+
+
+def _join(values: list[str]) -> str:
     if len(values) <= 3:
         return ", ".join(values)
     return f"{', '.join(values[:3])} and {len(values) - 3} more"
@@ -26,9 +29,40 @@ def _root_sentence(t: TraceAnswer) -> str:
         who = (p.get("decidedBy") or {}).get("id", "an unrecorded person")
         return (
             f"Decision {p.get('decisionId')} ({significant}{p.get('actionType', 'action')}) was made at "
-            f"{p.get('decidedAt', 'an unrecorded time')} by {who}."
+            f"{p.get('decidedAt', 'an unrecorded time')} by {who}{_by(p)}."
         )
     return f"This trace describes {t.root.label} as of {t.asOf or 'now'}."
+
+
+def _by(item: dict[str, Any]) -> str:
+    who = item.get("recordedBy")
+    if not who:
+        return ""
+    return f" (recorded by {who}{', ' + str(item['recordedByRole']) if item.get('recordedByRole') else ''})"
+
+
+def _revised(t: TraceAnswer) -> list[str]:
+    """One sentence per record with more than one revision: which one the answer shows, and who recorded it."""
+    out = []
+    for kind, items, key in (
+        ("Approval", t.approvals, "approvalId"),
+        ("Review", t.reviews, "reviewId"),
+        ("Decision", t.decisions, "decisionId"),
+        ("Evaluation", t.evaluations, "evaluationId"),
+        ("Incident", t.incidents, "incidentId"),
+        ("Output", t.outputs, "outputId"),
+    ):
+        for item in items:
+            revisions = item.get("revisions")
+            if not isinstance(revisions, list) or len(revisions) < 2:
+                continue
+            shown: dict[str, Any] = next((r for r in revisions if r.get("revision") == item.get("revision")), {})
+            out.append(
+                f"{kind} {item.get(key)} was revised: of its {len(revisions)} revisions, revision "
+                f"{item.get('revision')} (recorded at {shown.get('eventTime')}"
+                f"{' by ' + str(shown['recordedBy']) if shown.get('recordedBy') else ''}) is the one shown."
+            )
+    return out
 
 
 def _produced(t: TraceAnswer, run_id: str) -> set[str]:
@@ -61,7 +95,8 @@ def narrate(t: TraceAnswer) -> list[str]:
     in_force = [a for a in t.approvals if a.get("inForce")]
     lapsed = [a for a in t.approvals if a.get("inForce") is False]
     if in_force:
-        out.append(f"At that moment {len(in_force)} approval(s) were in force: {_names(in_force, 'approvalId')}.")
+        names = _join([f"{a['approvalId']}{_by(a)}" for a in in_force if a.get("approvalId")])
+        out.append(f"At that moment {len(in_force)} approval(s) were in force: {names}.")
     else:
         out.append("No approval of the model or data was in force at that moment.")
     if lapsed:
@@ -76,10 +111,11 @@ def narrate(t: TraceAnswer) -> list[str]:
     else:
         out.append("No evaluation of the model was recorded before it.")
     if t.reviews:
-        outcomes = ", ".join(f"{r.get('reviewId')}: {r.get('outcome')}" for r in t.reviews)
+        outcomes = ", ".join(f"{r.get('reviewId')}: {r.get('outcome')}{_by(r)}" for r in t.reviews)
         out.append(f"Human review(s) on record: {outcomes}.")
     elif t.root.kind in ("Output", "Decision"):
         out.append("No human review is recorded for it.")
+    out += _revised(t)
     later = sum(len(v) for v in t.later.values())
     if later:
         out.append(f"{later} governance record(s) about it were made afterwards (see 'later').")

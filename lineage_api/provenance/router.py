@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AfterValidator
 
 from lineage_api.auth.principal import Principal, bounded, guard, requires
 from lineage_api.auth.redaction import redact_impact, redact_trace
 from lineage_api.auth.roles import Permission
 from lineage_api.core.deps import StoreDep
+from lineage_api.core.limits import node_id_param, time_param
 from lineage_api.provenance import service
 from lineage_api.provenance.prov import to_prov_json
 from lineage_api.provenance.schemas import ImpactAnswer, TraceAnswer
@@ -17,9 +19,21 @@ from lineage_api.provenance.schemas import ImpactAnswer, TraceAnswer
 router = APIRouter(prefix="/api/v1", tags=["provenance"])
 Reader = Annotated[Principal, Depends(requires(Permission.READ_LINEAGE))]
 NodeIdQuery = Annotated[
-    str, Query(alias="nodeId", description="output:<id>, decision:<id>, run:<id> or dataset:<ns>:<name>[#<version>]")
+    str,
+    Query(alias="nodeId", description="output:<id>, decision:<id>, run:<id> or dataset:<ns>:<name>[#<version>]"),
+    AfterValidator(node_id_param),
 ]
-AsOf = Annotated[str | None, Query(alias="asOf", description="Trace as of this time (default: the node's own).")]
+AsOf = Annotated[
+    str | None,
+    Query(alias="asOf", description="Trace as of this time (default: the node's own)."),
+    AfterValidator(time_param("asOf")),
+]
+Since = Annotated[
+    str | None, Query(description="Only what happened at or after this time."), AfterValidator(time_param("since"))
+]
+Until = Annotated[
+    str | None, Query(description="Only what happened at or before this time."), AfterValidator(time_param("until"))
+]
 Depth = Annotated[int, Query(ge=1, le=service.MAX_DEPTH, description="Hop limit.")]
 
 
@@ -49,8 +63,8 @@ async def get_impact(
     store: StoreDep,
     principal: Reader,
     node_id: NodeIdQuery,
-    since: Annotated[str | None, Query(description="Only what happened at or after this time.")] = None,
-    until: Annotated[str | None, Query(description="Only what happened at or before this time.")] = None,
+    since: Since = None,
+    until: Until = None,
     depth: Depth = 25,
     max_nodes: Annotated[int, Query(alias="maxNodes", ge=1, le=service.MAX_NODES)] = 10_000,
 ) -> ImpactAnswer:

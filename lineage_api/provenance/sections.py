@@ -6,12 +6,17 @@ from collections import defaultdict
 from typing import Any
 
 from graph_schema import EdgeType, NodeLabel
+from lineage_api.provenance.revisions import shown
 from lineage_api.provenance.schemas import Gap, GraphEdge, GraphNode
 from lineage_api.store.protocol import Edge, Expansion, Node
 
-_BULKY = {"facets", "facetsAt", "body"}
+_BULKY = {"facets", "facetsAt", "observedFacets", "body"}
 # Properties that describe the present, not a past moment.
 _CURRENT = {"latestVersion", "latestVersionAt", "updatedAt"}
+# Links a record's revision names itself (link key -> (property, id prefix)): older revisions' edges stay in the
+# graph, the record as of a moment rests only on what its revision in force names.
+_NAMED_LINKS = {"basedOn": ("basedOn", ""), "outputs": ("outputIds", "output:")}
+_ATTRIBUTION = ("recordedBy", "recordedByRole", "recordedSeq")
 
 
 def display(node: Node) -> str:
@@ -44,10 +49,15 @@ def in_force(approval: dict[str, Any], at: str | None) -> bool:
 
 
 class Sections:
-    """Indexes over an expansion's nodes and edges, and the section builders."""
+    """Indexes over an expansion's nodes and edges, and the section builders.
 
-    def __init__(self, expansion: Expansion, at: str | None) -> None:
+    Records are shown in the revision in force at ``at``; those in ``current`` (a trace's root when no asOf was
+    asked for) in their latest revision.
+    """
+
+    def __init__(self, expansion: Expansion, at: str | None, current: frozenset[str] = frozenset()) -> None:
         self.at = at
+        self.current = current
         self.nodes = {n.id: n for n in expansion.nodes}
         self.depth = expansion.depth
         self.edges = expansion.edges
@@ -128,9 +138,14 @@ class Sections:
         """Governance records with their props and linked node ids (``(edge type, outgoing)`` per key)."""
         out = []
         for n in self.of(label):
-            item: dict[str, Any] = {"id": n.id, **self.as_of_props(n)}
+            item: dict[str, Any] = {"id": n.id, **{k: None for k in _ATTRIBUTION}, **self.as_of_props(n)}
             for key, (etype, outgoing) in links.items():
-                item[key] = self.dst_of(n.id, etype) if outgoing else self.src_of(n.id, etype)
+                linked = self.dst_of(n.id, etype) if outgoing else self.src_of(n.id, etype)
+                prop, prefix = _NAMED_LINKS.get(key, ("", ""))
+                named = item.get(prop)
+                if outgoing and isinstance(named, list):
+                    linked = [i for i in linked if i.removeprefix(prefix) in {str(x) for x in named}]
+                item[key] = linked
             out.append(item)
         return out
 
@@ -177,7 +192,8 @@ class Sections:
     def as_of_props(self, node: Node) -> dict[str, Any]:
         """A node's properties as they describe the traced moment: no current-state or later facts."""
         hidden = _BULKY | (_CURRENT if self.at else set())
-        props = {k: v for k, v in node.props.items() if k not in hidden}
+        at = None if node.id in self.current else self.at
+        props = {k: v for k, v in shown(node.props, at).items() if k not in hidden}
         if self.at and str(props.get("revokedAt") or "") > self.at:
             for key in ("revokedAt", "revokedBy", "revocationRunId"):
                 props.pop(key, None)

@@ -11,6 +11,7 @@ from lineage_api.core.errors import InvalidInput, NotFound
 from lineage_api.core.ids import parse_node_id
 from lineage_api.core.times import normalize
 from lineage_api.provenance.narrative import narrate
+from lineage_api.provenance.revisions import shown
 from lineage_api.provenance.schemas import Finding, GraphNode, ImpactAnswer, TraceAnswer, Truncation
 from lineage_api.provenance.sections import Sections, display
 from lineage_api.provenance.steps import DOWNSTREAM, LATER, UPSTREAM
@@ -66,9 +67,13 @@ def _clamp(value: int, maximum: int, name: str) -> int:
 def trace(
     *, store: GraphStore, node_id: str, as_of: str | None = None, depth: int = 25, max_nodes: int = 2000
 ) -> TraceAnswer:
-    """Everything the thing named by ``node_id`` came from, as it stood at its own moment (or ``as_of``)."""
+    """Everything the thing named by ``node_id`` came from, as it stood at its own moment (or ``as_of``).
+
+    Governance records show the revision in force at that moment; without ``as_of`` the traced record itself shows
+    its latest revision (its moment is that revision's). Findings read records the same way."""
     root = _root(store, node_id, TRACEABLE)
-    at = normalize(as_of, field="asOf") if as_of else moment_of(root)
+    explicit = normalize(as_of, field="asOf") if as_of else None
+    at = explicit or moment_of(root)
     expansion = store.expand(
         [root.id],
         UPSTREAM,
@@ -76,8 +81,8 @@ def trace(
         max_depth=_clamp(depth, MAX_DEPTH, "depth"),
         max_nodes=_clamp(max_nodes, MAX_NODES, "maxNodes"),
     )
-    s = Sections(expansion, at)
-    use_cases = [{"id": n.id, **n.props} for n in s.of(NodeLabel.USE_CASE)]
+    s = Sections(expansion, at, frozenset() if explicit else frozenset({root.id}))
+    use_cases = [{"id": n.id, **s.as_of_props(n)} for n in s.of(NodeLabel.USE_CASE)]
     nodes, edges = s.graph()
     answer = TraceAnswer(
         root=next(n for n in nodes if n.id == root.id),
@@ -103,7 +108,8 @@ def trace(
         edges=edges,
         narrative=[],
     )
-    answer.findings = [Finding(**f.model_dump(exclude={"at"})) for f in scan(store=store, scope={n.id for n in nodes})]
+    found = scan(store=store, scope={n.id for n in nodes}, as_of=explicit)
+    answer.findings = [Finding(**f.model_dump(exclude={"at"})) for f in found]
     answer.narrative = narrate(answer)
     return answer
 
@@ -120,7 +126,7 @@ def _later(store: GraphStore, expansion: Expansion, at: str | None) -> dict[str,
         node = records.get(edge.src)
         if node is not None:
             key = node.label.value[0].lower() + node.label.value[1:] + "s"
-            out.setdefault(key, []).append({"id": node.id, "about": edge.dst, "at": edge.at, **node.props})
+            out.setdefault(key, []).append({"id": node.id, "about": edge.dst, "at": edge.at, **shown(node.props, None)})
     return {k: sorted(v, key=lambda r: (r["at"], r["id"])) for k, v in sorted(out.items())}
 
 
@@ -156,7 +162,7 @@ def impact(
             kind=root.label.value,
             label=display(root),
             depth=0,
-            props={k: v for k, v in root.props.items() if k not in ("facets", "facetsAt")},
+            props={k: v for k, v in shown(root.props, hi).items() if k not in ("facets", "facetsAt", "observedFacets")},
         ),
         since=lo,
         until=hi,

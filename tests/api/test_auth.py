@@ -39,10 +39,16 @@ def operations(client: TestClient) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
-def call(client: TestClient, method: str, path: str, key: str | None) -> int:
+# Approvers record approvals only: their ingest calls carry one.
+APPROVAL = g.approval("m3", approval_id="appr-matrix", inputs=[dataset("ml", "m")], granted="2026-01-01T00:00:00Z")
+APPROVER_BODIES: dict[str, Any] = {"/api/v1/lineage": APPROVAL, "/api/v1/lineage/batch": [APPROVAL]}
+
+
+def call(client: TestClient, method: str, path: str, key: str | None, role: Role | None = None) -> int:
     url = re.sub(r"\{[^}]+\}", "x", path)
     headers = {"authorization": f"Bearer {key}"} if key else {}
-    response = client.request(method, url, params=PARAMS, json=BODIES.get(path), headers=headers)
+    body = APPROVER_BODIES.get(path, BODIES.get(path)) if role is Role.APPROVER else BODIES.get(path)
+    response = client.request(method, url, params=PARAMS, json=body, headers=headers)
     return response.status_code
 
 
@@ -67,13 +73,16 @@ def test_authorization_matrix(secured: tuple[TestClient, KeyStore]) -> None:
     for method, path, permission in ops:
         public = permission == Permission.PUBLIC.value
         for role, token in tokens.items():
-            status = call(client, method, path, token)
+            status = call(client, method, path, token, role)
             allowed = Permission(permission) in GRANTS[role]
             assert (status not in (401, 403)) == allowed, (method, path, role.value, status)
         for bad in (None, expired, revoked, "lk_nope_nope", "not-a-key"):
             status = call(client, method, path, bad)
             assert status == (200 if public else 401) or (public and status != 401), (method, path, bad, status)
-        if permission == Permission.INGEST.value:
+        if path == "/api/v1/lineage/batch":  # each event is answered on its own
+            answer = client.post(path, json=BODIES[path], headers={"authorization": f"Bearer {elsewhere}"})
+            assert [f["status"] for f in answer.json()["failed_events"]] == [403], answer.text
+        elif permission == Permission.INGEST.value:
             assert call(client, method, path, elsewhere) == 403, (method, path)
 
 
@@ -86,9 +95,12 @@ def test_producer_writes_only_its_namespaces_and_nothing_else_is_stored(secured:
     denied = client.post("/api/v1/lineage", json=run_event(run_id="bad", job=("ml", "train")), headers=producer)
     assert denied.status_code == 403 and "'ml'" in denied.json()["error"]["message"]
     batch = [run_event(run_id="b1", job=("etl.x", "j")), run_event(run_id="b2", job=("finance", "j"))]
-    assert client.post("/api/v1/lineage/batch", json=batch, headers=producer).status_code == 403
+    answer = client.post("/api/v1/lineage/batch", json=batch, headers=producer)
+    assert answer.status_code == 200 and answer.json()["status"] == "partial_success"
+    (refused,) = answer.json()["failed_events"]
+    assert refused["index"] == 1 and refused["status"] == 403 and "'finance'" in refused["reason"]
     events = client.get("/api/v1/events", headers=admin).json()["events"]
-    assert [e["event"]["run"]["runId"] for e in events] == ["good"]
+    assert [e["event"]["run"]["runId"] for e in events] == ["good", "b1"]
     unauthenticated = client.post("/api/v1/lineage", json=run_event(run_id="anon"))
     assert unauthenticated.status_code == 401 and unauthenticated.headers["www-authenticate"].startswith("Bearer")
 

@@ -141,7 +141,7 @@ def test_classify_records_an_event_and_confirms_a_field(client: TestClient) -> N
     before = client.get("/api/v1/events").json()["events"]
     response = client.post(
         "/api/v1/privacy/classifications",
-        json={"dataset": "dataset:warehouse:raw", "fields": {"state": "pii.address"}, "by": "user:privacy-officer"},
+        json={"dataset": "dataset:warehouse:raw", "fields": {"state": "pii.address"}},
     )
     assert response.status_code == 201, response.text
     after = client.get("/api/v1/events").json()["events"]

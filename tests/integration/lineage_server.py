@@ -14,6 +14,7 @@ import functools
 import importlib.util
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -64,12 +65,29 @@ def _die_with_parent() -> Callable[[], Any] | None:
     return functools.partial(ctypes.CDLL(None).prctl, 1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
 
 
+def _preexec(file_size_limit: int | None) -> Callable[[], Any] | None:
+    """The child's preexec hook: die with the parent and, when asked, a full disk at ``file_size_limit`` bytes."""
+    die = _die_with_parent()
+    if file_size_limit is None:
+        return die
+
+    def hook() -> None:
+        if die is not None:
+            die()
+        # No file of the process grows past the limit: such a write fails (EFBIG) instead of killing it (SIGXFSZ).
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
+    return hook
+
+
 class LineageServer:
     """One ``lineage serve`` on 127.0.0.1 over ``data_dir`` (embedded store, or Neo4j when ``neo4j_uri``).
 
     ``start`` after ``stop`` or ``kill`` restarts on the same data dir, port and replica id. ``auth_mode`` is
     ``insecure-dev`` (no keys, no rate limit) unless asked for ``keys``: then an admin key is minted before the
-    first start and ``client()`` sends it; ``mint_key`` makes more.
+    first start and ``client()`` sends it; ``mint_key`` makes more. ``file_size_limit`` (bytes; settable between
+    starts) runs the process as on a full disk: no file it writes (its log included) grows past that size.
     """
 
     def __init__(
@@ -82,6 +100,7 @@ class LineageServer:
         env: Mapping[str, str] | None = None,
         auth_mode: str = "insecure-dev",
         startup_timeout_s: float = 90.0,
+        file_size_limit: int | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.neo4j_uri = neo4j_uri
@@ -92,6 +111,7 @@ class LineageServer:
         self.auth_mode = auth_mode
         self.admin_key: str | None = None
         self.startup_timeout_s = startup_timeout_s
+        self.file_size_limit = file_size_limit
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
@@ -174,7 +194,7 @@ class LineageServer:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent(),
+                preexec_fn=_preexec(self.file_size_limit),
             )
         self.starts += 1
         atexit.register(self.stop)

@@ -119,7 +119,8 @@ def test_client_events_land_in_the_log_and_the_graph(
     if mode == "api_key":
         # A server that requires keys, and a producer key for the job namespace, as a real deployment has.
         server = start_server(served.store_kind, neo4j_uri=served.neo4j_uri, auth_mode="keys")
-        config["auth"] = {"type": "api_key", "apiKey": server.mint_key("producer", [NAMESPACE])}
+        # The job writes an output dataset in s3://lake, so its key holds that namespace too.
+        config["auth"] = {"type": "api_key", "apiKey": server.mint_key("producer", [NAMESPACE, "s3://lake"])}
     recorder = Recorder()
     client = OpenLineageClient(transport=_transport(server, recorder, **config))
     run_id = str(uuid.uuid4())

@@ -7,12 +7,15 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from lineage_api.ingest.eventlog import EventLog, content_hash
+from lineage_api.core.writer import Writer
+from lineage_api.ingest.eventlog import EventLog, LogItem, content_hash
+
+WRITER = Writer("k1", "producer", ("etl.*",))
 
 
-def _item(i: int) -> tuple[str, str]:
+def _item(i: int, writer: Writer | None = None) -> LogItem:
     event = {"eventTime": "2026-01-01T00:00:00Z", "i": i}
-    return json.dumps(event), content_hash(event)
+    return LogItem(json.dumps(event), content_hash(event), writer)
 
 
 def test_concurrent_appends_get_distinct_sequences_and_a_valid_chain(tmp_path: Path) -> None:
@@ -61,3 +64,50 @@ def test_log_survives_reopen(tmp_path: Path) -> None:
     assert again.last_seq() == 10
     assert [json.loads(r.body)["i"] for r in again.read(after=7)] == [7, 8, 9]
     again.close()
+
+
+def test_the_writer_is_bound_into_the_chain(tmp_path: Path) -> None:
+    log = EventLog(tmp_path / "events.sqlite")
+    log.append_sync([_item(1, WRITER), _item(2), _item(3, WRITER)])
+    records = log.read()
+    assert [r.writer for r in records] == [WRITER, None, WRITER]
+    assert log.verify().ok
+    db = sqlite3.connect(tmp_path / "events.sqlite")
+    db.execute("UPDATE events SET writer_key = 'someone-else' WHERE seq = 3")
+    db.commit()
+    db.close()
+    check = log.verify()
+    assert not check.ok and check.first_break == 3
+    log.close()
+
+
+def test_a_log_written_before_writers_were_kept_opens_and_verifies(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "CREATE TABLE events (seq INTEGER PRIMARY KEY, content_hash TEXT NOT NULL UNIQUE, prev_hash TEXT NOT NULL,"
+        " hash TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL);"
+        "CREATE TABLE log_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    )
+    from lineage_api.ingest.eventlog import GENESIS, chain_hash
+
+    event = {
+        "eventTime": "2026-01-01T00:00:00Z",
+        "run": {"runId": "r-old", "facets": {}},
+        "job": {"namespace": "cbp", "name": "score"},
+    }
+    digest = content_hash(event)
+    db.execute(
+        "INSERT INTO events VALUES (1, ?, ?, ?, '2026-01-01T00:00:00Z', ?)",
+        (digest, GENESIS, chain_hash(GENESIS, digest), json.dumps(event)),
+    )
+    db.commit()
+    db.close()
+    log = EventLog(path)
+    assert log.verify().ok
+    # The registry was caught up: the old run is bound to its job.
+    from lineage_api.ingest import registry
+
+    found = registry.owner(log._db, "run:r-old")
+    assert found is not None and found.target == "job:cbp:score"
+    log.close()

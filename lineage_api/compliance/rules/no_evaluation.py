@@ -13,20 +13,17 @@ def check(ctx: Ctx) -> list[FindingOut]:
     for item in risky_outputs(ctx):
         rights = item.use_case.props.get("riskCategory") in ("rights-impacting", "both")
         for model in item.models:
-            evaluations = ctx.nodes(ctx.sources(model.id, EdgeType.EVALUATED)).values()
-            passed = [
-                e
-                for e in evaluations
-                if e.props.get("passed") is True and str(e.props.get("evaluatedAt", "")) <= item.at
-            ]
+            nodes = ctx.nodes(ctx.sources(model.id, EdgeType.EVALUATED)).values()
+            evaluations = [(e, ctx.record(e, item.at)) for e in nodes]
+            passed = [p for _, p in evaluations if p.get("passed") is True and str(p.get("evaluatedAt", "")) <= item.at]
             missing = None
             if not passed:
                 missing = "no passed evaluation"
-            elif rights and not any(e.props.get("kind") == "bias" for e in passed):
+            elif rights and not any(p.get("kind") == "bias" for p in passed):
                 missing = "no passed bias evaluation"
             if missing is None:
                 continue
-            failed = sorted(e.id for e in evaluations if e.props.get("passed") is False)
+            failed = sorted(e.id for e, p in evaluations if p.get("passed") is False)
             out.append(
                 finding(
                     "NO_EVALUATION",

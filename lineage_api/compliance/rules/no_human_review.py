@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from graph_schema import EdgeType, NodeLabel
+from typing import Any
+
+from graph_schema import NodeLabel
 from lineage_api.compliance.context import RISKY, Ctx, finding
 from lineage_api.compliance.schemas import FindingOut
 from lineage_api.store.protocol import Node
 
 
-def _use_case(ctx: Ctx, decision: Node, outputs: list[str]) -> Node | None:
-    job = decision.props.get("jobId")
+def _use_case(ctx: Ctx, decision: dict[str, Any], outputs: list[str]) -> Node | None:
+    job = decision.get("jobId")
     case = ctx.use_case_of_job(str(job)) if job else None
     for output in outputs:
         if case is not None:
@@ -25,14 +27,14 @@ def check(ctx: Ctx) -> list[FindingOut]:
     decisions = ctx.candidates(NodeLabel.DECISION)
     ctx.prefetch_decisions(decisions)
     for decision in decisions:
-        p = decision.props
+        p = ctx.record(decision)
         if not p.get("decidedAt"):
             continue
-        outputs = [o for o in ctx.targets(decision.id, EdgeType.BASED_ON) if o.startswith("output:")]
+        outputs = sorted(e.dst for e in ctx.based_on(decision, p) if e.dst.startswith("output:"))
         if not outputs:
             continue
-        case = _use_case(ctx, decision, outputs)
-        risky = case is not None and case.props.get("riskCategory") in RISKY
+        case = _use_case(ctx, p, outputs)
+        risky = case is not None and ctx.record(case, p["decidedAt"]).get("riskCategory") in RISKY
         if not (p.get("significant") is True or risky):
             continue
         unreviewed = [o for o in outputs if not ctx.reviews_before(o, p["decidedAt"])]

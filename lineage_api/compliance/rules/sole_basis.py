@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from graph_schema import EdgeType, NodeLabel
+from graph_schema import NodeLabel
 from lineage_api.compliance.context import Ctx, finding
 from lineage_api.compliance.schemas import FindingOut
-from lineage_api.store.protocol import Direction
 
 ACTIONS = ("law_enforcement_action", "civil_enforcement_action", "benefit_denial")
 QUALIFYING = ("concur", "override")
@@ -16,10 +15,10 @@ def check(ctx: Ctx) -> list[FindingOut]:
     decisions = ctx.candidates(NodeLabel.DECISION)
     ctx.prefetch_decisions(decisions)
     for decision in decisions:
-        p = decision.props
+        p = ctx.record(decision)
         if p.get("actionType") not in ACTIONS or not p.get("decidedAt"):
             continue
-        basis = ctx.edges([decision.id], EdgeType.BASED_ON, Direction.OUT)[decision.id]
+        basis = ctx.based_on(decision, p)
         outputs = sorted(e.dst for e in basis if e.props.get("basis") == "ai_output")
         if not outputs or any(e.props.get("basis") == "evidence" for e in basis):
             continue

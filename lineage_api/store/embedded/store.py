@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from graph_schema import NATURAL_KEYS, EdgeType, NodeLabel, embedded_schema_sql
+from lineage_api.core.files import private_file
 from lineage_api.store.protocol import (
     ChangeBatch,
     Direction,
@@ -69,7 +70,7 @@ class EmbeddedStore:
     kind = "embedded"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # data dir 0700, the database 0600 (its -wal/-shm follow)
         self.path = path
         self._lock = threading.RLock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)

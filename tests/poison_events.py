@@ -1,0 +1,78 @@
+"""Builders for events at and over the bounds of ``lineage_api.core.limits``, and a client that reports on them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from lineage_api.core.limits import MAX_ID_PART_BYTES
+from lineage_api.ingest.pipeline import IngestPipeline
+
+EMOJI = "\U0001f600"  # 4 UTF-8 bytes, 1 character: shows that limits count bytes
+
+
+def nested(levels: int, leaf: Any = "x") -> Any:
+    """``levels`` objects nested in one another around ``leaf``."""
+    value = leaf
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def depth_of(value: Any) -> int:
+    """Objects/arrays nested in ``value`` (a scalar is 0, the event object itself counts 1)."""
+    if isinstance(value, dict):
+        return 1 + max((depth_of(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((depth_of(v) for v in value), default=0)
+    return 0
+
+
+def id_part(tag: str, size: int = MAX_ID_PART_BYTES) -> str:
+    """A ``size``-byte string of 4-byte characters (plus ASCII to make up the rest), starting with ``tag``."""
+    rest = size - len(tag.encode())
+    return tag + EMOJI * (rest // 4) + "x" * (rest % 4)
+
+
+def dumps(event: Any) -> bytes:
+    """JSON as a careless producer may send it: NaN/Infinity literals, lone surrogates escaped."""
+    return json.dumps(event, allow_nan=True).encode()
+
+
+def pipeline_of(client: TestClient) -> IngestPipeline:
+    pipeline: IngestPipeline = client.app.state.lineage.pipeline  # type: ignore[attr-defined]
+    return pipeline
+
+
+def post(client: TestClient, event: Any) -> Response:
+    return client.post("/api/v1/lineage", content=event if isinstance(event, bytes) else dumps(event))
+
+
+def logged(client: TestClient) -> int:
+    """How many events the log holds."""
+    return len(client.get("/api/v1/events", params={"limit": 1000}).json()["events"])
+
+
+def assert_refused(client: TestClient, event: Any, field: str) -> dict[str, Any]:
+    """400 naming ``field``, and nothing logged."""
+    before = logged(client)
+    response = post(client, event)
+    assert response.status_code == 400, response.text[:500]
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == "invalid_input", error
+    assert error["field"] == field, error
+    assert field in error["message"], error
+    assert logged(client) == before
+    return error
+
+
+def assert_projected(client: TestClient, event: Any) -> None:
+    """201 once in the graph, and the projector recorded no failure."""
+    response = post(client, event)
+    assert response.status_code == 201, response.text[:500]
+    assert response.json()["status"] == "projected"
+    assert pipeline_of(client).drain(30)
+    assert pipeline_of(client).log.failures() == []
