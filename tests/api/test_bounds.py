@@ -27,13 +27,13 @@ from tests.factories import api, dataset, facet, run_event
 from tests.poison_events import (
     EMOJI,
     assert_projected,
+    assert_projecting,
     assert_refused,
     depth_of,
     dumps,
     id_part,
     logged,
     nested,
-    pipeline_of,
 )
 
 DEEP_PATH = "job.facets.deep.v" + ".a" * (MAX_DEPTH - 4)  # the event, job, facets and deep are levels 1-4
@@ -99,7 +99,7 @@ def test_poison_is_refused_before_the_ack_and_reads_keep_working(store: GraphSto
         assert_refused(client, event, field)
         for path in ("/api/v1/jobs", "/api/v1/datasets", "/api/v1/runs/good", "/api/v1/events"):
             assert client.get(path).status_code == 200, path
-        assert pipeline_of(client).drain(30) and pipeline_of(client).log.failures() == []
+        assert_projecting(client)
 
 
 def test_a_batch_keeps_the_good_events_and_names_the_poisoned_ones(store: GraphStore, tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_a_batch_keeps_the_good_events_and_names_the_poisoned_ones(store: GraphS
         assert result["summary"]["successful"] == 2 and result["summary"]["failed"] == len(poisons)
         reasons = [f["reason"] for f in result["failed_events"]]
         assert all(field in reason for (_, field), reason in zip(POISON.values(), reasons, strict=True))
-        assert pipeline_of(client).drain(30) and pipeline_of(client).log.failures() == []
+        assert_projecting(client)
     assert store.get_node("run:b1") is not None and store.get_node("run:b2") is not None
 
 

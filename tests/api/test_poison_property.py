@@ -131,12 +131,13 @@ def test_every_acknowledged_event_is_projected_and_every_refused_one_left_nothin
     assert response.status_code < 500, response.text[:300]
     if response.status_code < 300:
         event("acknowledged")
-        assert pipeline.drain(30)
+        assert pipeline.drain(30), pipeline.status()
         assert _in_graph(store, pipeline.replica, response.json()["seq"]), response.text[:300]
     else:
         event(f"refused {response.status_code}")
         assert 400 <= response.status_code < 500
         assert logged(test_client) == before, response.text[:300]
+    assert pipeline.status().state == "ok", pipeline.status()  # never halted at an acknowledged event
     assert pipeline.log.failures() == []
     for route in ("/api/v1/jobs", "/api/v1/datasets", "/api/v1/events"):
         assert test_client.get(route).status_code == 200, route
