@@ -142,9 +142,10 @@ def replay() -> None:
     database): the whole log is first projected into a scratch embedded store, proving every event applies; only
     then is Neo4j wiped and rebuilt. A failure names the event (seq) and the reason, and exits 1.
     """
+    from lineage_api.core.errors import ReplayFailed
     from lineage_api.ingest.eventlog import EventLog
-    from lineage_api.ingest.replay import ReplayFailed, replay_file
     from lineage_api.ingest.replay import replay as run_replay
+    from lineage_api.ingest.replay import replay_file
     from lineage_api.store.embedded.store import EmbeddedStore
 
     settings = get_settings()

@@ -11,6 +11,7 @@
     ├── QueryTimeout                  503  a query ran past the server's time limit
     ├── StoreUnavailable              503  the graph store does not answer (transient; clients retry)
     ├── LogUnavailable                503  the event log cannot be written (disk full, I/O error); nothing acked
+    ├── ReplayFailed                  --   a replay stopped at an event (the CLI exits 1; the graph is kept)
     └── ConfigurationError            --   bad settings at start-up (reported once, then exit)
 
 Every error body has one shape: ``{"error": {"code", "message", "field"?, "requestId"?}}``.
@@ -103,6 +104,17 @@ class LogUnavailable(LineageError):
 
     code = "log_unavailable"
     status = 503
+
+
+class ReplayFailed(LineageError):
+    """A replay stopped; ``untouched`` unless the store failed while being rebuilt after its wipe."""
+
+    code = "replay_failed"
+
+    def __init__(self, message: str, *, seq: int | None, untouched: bool = True) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.untouched = untouched
 
 
 class ConfigurationError(LineageError):

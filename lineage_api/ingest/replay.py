@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from lineage_api.core.errors import LineageError
+from lineage_api.core.errors import ReplayFailed
 from lineage_api.ingest.eventlog import EventLog
 from lineage_api.ingest.projector import apply_in_order, detail
 from lineage_api.store.embedded.store import EmbeddedStore
@@ -30,17 +30,6 @@ from lineage_api.store.protocol import GraphStore
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phase "checking" (the scratch store), "rebuilding" or "building"."""
-
-
-class ReplayFailed(LineageError):
-    """A replay stopped; ``untouched`` unless the store failed while being rebuilt after its wipe."""
-
-    code = "replay_failed"
-
-    def __init__(self, message: str, *, seq: int | None, untouched: bool = True) -> None:
-        super().__init__(message)
-        self.seq = seq
-        self.untouched = untouched
 
 
 def _check_chain(eventlog: EventLog) -> None:

@@ -16,9 +16,10 @@ import pytest
 from typer.testing import CliRunner
 
 from lineage_api.cli import app
+from lineage_api.core.errors import ReplayFailed
 from lineage_api.core.settings import get_settings
 from lineage_api.ingest.eventlog import EventLog, LogItem, content_hash
-from lineage_api.ingest.replay import ReplayFailed, replay, replay_file
+from lineage_api.ingest.replay import replay, replay_file
 from lineage_api.store.embedded.store import EmbeddedStore
 from lineage_api.store.protocol import GraphStore
 from tests.factories import api, dataset, run_event, snapshot
