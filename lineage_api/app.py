@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lineage_api import __version__
+from lineage_api.core.body_limit import BodyLimit
 from lineage_api.core.errors import LineageError, RateLimited, Unauthorized
 from lineage_api.core.settings import Settings, get_settings
 from lineage_api.core.state import AppState
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, store: GraphStore | None = N
         summary="Lineage and traceability for AI outputs: where did this output come from, and was it allowed?",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit)  # innermost: the request id and the access log still see a refused body
 
     @app.middleware("http")
     async def _assign_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -10,6 +10,7 @@ from httpx import Response
 
 from lineage_api.core.limits import MAX_ID_PART_BYTES
 from lineage_api.ingest.pipeline import IngestPipeline
+from tests.factories import dataset, facet, run_event
 
 EMOJI = "\U0001f600"  # 4 UTF-8 bytes, 1 character: shows that limits count bytes
 
@@ -35,6 +36,15 @@ def id_part(tag: str, size: int = MAX_ID_PART_BYTES) -> str:
     """A ``size``-byte string of 4-byte characters (plus ASCII to make up the rest), starting with ``tag``."""
     rest = size - len(tag.encode())
     return tag + EMOJI * (rest // 4) + "x" * (rest % 4)
+
+
+def ai_output(**item: Any) -> dict[str, Any]:
+    """A run writing one AI output (``aigov_outputs``) with ``item``'s fields."""
+    produced = {"outputId": "o1", "kind": "score", **item}
+    return run_event(
+        run_id="r-out",
+        outputs=[dataset("scores", "s", outputFacets={"aigov_outputs": facet(outputs=[produced])})],
+    )
 
 
 def dumps(event: Any) -> bytes:

@@ -6,7 +6,8 @@ shape) when the declared ``Content-Length`` or the bytes received exceed the lim
 the running app's ``settings.ingest.max_body_bytes`` (the ingestion routes check that limit again after gunzip).
 The body is received in full before the route runs, so a chunked upload is cut off at the limit too.
 
-Installed in ``lineage_api.app.create_app`` with ``app.add_middleware(BodyLimit)``.
+Installed in ``lineage_api.app.create_app`` with ``app.add_middleware(BodyLimit)`` right after ``FastAPI(...)``: the
+innermost middleware, so the request-id and access-log middlewares still see (and log) a refused request.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 def _request_id(scope: Scope) -> str:
+    """The id the app's request-id middleware gave the request (it runs outside this one), else the client's."""
+    state = scope.get("state")
+    if isinstance(state, dict) and state.get("request_id"):
+        return str(state["request_id"])
     for name, value in scope.get("headers") or ():
         if name.lower() == b"x-request-id" and value:
             return str(value.decode("latin-1"))

@@ -48,7 +48,8 @@ _KINDS: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "text": ("a string", lambda v: isinstance(v, str | int | float) and not isinstance(v, bool)),
     "boolean": ("a boolean", lambda v: isinstance(v, bool)),
 }
-# Properties the projection or the stores set on a node themselves; a governance field of that name would clash.
+# Names the stores keep on every node (id, label, _j, _pat) or the projection passes by name (node_id): a governance
+# field copied onto a node under one of them would clash.
 RESERVED_PROPERTIES = frozenset({"id", "label", "node_id", "_j", "_pat"})
 _SET_BY_PROJECTION: dict[str, frozenset[str]] = {
     "aigov_decision": frozenset({"useCaseId"}),
@@ -219,8 +220,8 @@ def _own_properties(record: dict[str, Any], at: str, name: str, *, cleaned: bool
 
 
 def _governance(name: str, facet: dict[str, Any], at: str) -> None:
-    if facet.get("_deleted") is True:
-        return
+    if facet.get("_deleted"):
+        return  # the projection skips a deleted facet
     if name == "aigov_outputs":
         for where, item in _objects(facet, "outputs", at):
             _id_fields(item, where, "outputId")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.middleware import Middleware
 
 from lineage_api.app import create_app
 from lineage_api.core.body_limit import BodyLimit
@@ -104,7 +105,7 @@ def limited(store: GraphStore, tmp_path: Path) -> Iterator[TestClient]:
         data_dir=tmp_path, auth=DEV_AUTH, ingest=IngestSettings(ack_wait_ms=30_000, max_body_bytes=LIMIT)
     )
     app = create_app(settings, store=store)
-    app.add_middleware(BodyLimit)
+    app.user_middleware.append(Middleware(BodyLimit))  # innermost: what add_middleware right after FastAPI() gives
     with TestClient(app) as client:
         yield client
 
@@ -130,6 +131,7 @@ def test_every_body_over_the_limit_is_413_before_the_route_reads_it(limited: Tes
         assert response.status_code == 413, (route, response.status_code, response.text[:300])
         error = response.json()["error"]
         assert error["code"] == "payload_too_large" and error["field"] == "body", error
+        assert error["requestId"] == response.headers["x-request-id"]
     assert logged(limited) == 0
 
 
