@@ -69,6 +69,12 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def too_big(exc: BaseException) -> bool:
+    """Whether the store ran out of memory for the transaction: smaller batches may pass where one big one cannot."""
+    code = exc.code if isinstance(exc, neo4j.exceptions.Neo4jError) else getattr(exc, "sqlite_errorname", None)
+    return isinstance(code, str) and ("OutOfMemory" in code or code == "SQLITE_NOMEM")
+
+
 def summary(exc: BaseException) -> str:
     """The kind of an error without its text (safe to show anyone): ``OperationalError (SQLITE_FULL)``."""
     code: object = getattr(exc, "sqlite_errorname", None)
@@ -131,15 +137,15 @@ def apply_in_order(
 ) -> Halt | None:
     """Apply ``records`` (consecutive, in log order) and call ``advance(seq)`` after each applied prefix.
 
-    One transaction for all of them; when that fails for a reason that is not transient, the first event that
-    cannot be applied is found by halving (a few transactions, not one per event): every event before it is
-    applied, and its ``Halt`` is returned. Transient errors propagate (the caller retries the records not yet
-    advanced past); so do ``advance``'s.
+    One transaction for all of them; when that fails for a reason that is not transient (or the store ran out of
+    memory for so big a transaction), the first event that cannot be applied is found by halving (a few
+    transactions, not one per event): every event before it is applied, and its ``Halt`` is returned. Transient
+    errors propagate (the caller retries the records not yet advanced past); so do ``advance``'s.
     """
     try:
         _apply(store, replica, records)
     except Exception as exc:
-        if is_transient(exc):
+        if is_transient(exc) and not (len(records) > 1 and too_big(exc)):
             raise
         if len(records) == 1:
             log.error("event %d cannot be projected; projection halts there", records[0].seq, exc_info=exc)

@@ -93,3 +93,43 @@ def test_a_batch_that_fails_is_applied_up_to_the_exact_event_that_cannot_be(tmp_
         store.close()
     assert halt is not None and halt.seq == 24 and halt.summary == "IntegrityError (SQLITE_CONSTRAINT_TRIGGER)"
     assert applied == set(range(1, 24)) and advanced == sorted(advanced) and advanced[-1] == 23
+
+
+class _SmallTransactions:
+    """A real embedded store that runs out of memory for transactions above ``limit`` nodes (as Neo4j does)."""
+
+    def __init__(self, store: EmbeddedStore, limit: int) -> None:
+        self.store, self.limit, self.sizes = store, limit, []  # type: list[int]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def apply(self, batch: object) -> None:
+        size = len(batch.nodes)  # type: ignore[attr-defined]
+        self.sizes.append(size)
+        if size > self.limit:
+            error = sqlite3.OperationalError("out of memory")
+            error.sqlite_errorname = "SQLITE_NOMEM"  # type: ignore[attr-defined]
+            raise error
+        self.store.apply(batch)  # type: ignore[arg-type]
+
+
+def test_a_batch_too_big_for_the_store_is_split_not_retried_forever(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "graph.sqlite")
+    store.apply_schema()
+    events = [run_event(run_id=f"r{i}", outputs=[dataset("ns", f"d{i}")]) for i in range(40)]
+    eventlog = EventLog(tmp_path / "events.sqlite")
+    try:
+        eventlog.append_sync([LogItem(json.dumps(e), content_hash(e)) for e in events])
+        records = eventlog.read(after=0, limit=100)
+    finally:
+        eventlog.close()
+    small = _SmallTransactions(store, limit=60)
+    advanced: list[int] = []
+    try:
+        halt = apply_in_order(small, "r1", records, advance=advanced.append)  # type: ignore[arg-type]
+        applied = {int(n.props["seq"]) for n in store.find_nodes(NodeLabel.EVENT, limit=100)}
+    finally:
+        store.close()
+    assert halt is None and applied == set(range(1, 41)) and advanced[-1] == 40
+    assert small.sizes[0] > 60 and max(small.sizes[1:]) > 0
