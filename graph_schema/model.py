@@ -27,6 +27,7 @@ class NodeLabel(StrEnum):
     EVALUATION = "Evaluation"
     INCIDENT = "Incident"
     EVENT = "Event"
+    CHECKPOINT = "Checkpoint"
 
 
 class EdgeType(StrEnum):
@@ -69,6 +70,7 @@ NATURAL_KEYS: dict[NodeLabel, tuple[str, ...]] = {
     NodeLabel.EVALUATION: ("evaluationId",),
     NodeLabel.INCIDENT: ("incidentId",),
     NodeLabel.EVENT: ("replica", "seq"),
+    NodeLabel.CHECKPOINT: ("origin", "size"),
 }
 
 

@@ -20,6 +20,8 @@ from lineage_api.store.protocol import GraphStore
 app = typer.Typer(help="ai-lineage: where did this AI output come from, and was it allowed?", no_args_is_help=True)
 schema_app = typer.Typer(help="The graph schema (constraints, indexes, tables).", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
+checkpoint_app = typer.Typer(help="Signed checkpoints of the event log (docs/merkle.md).", no_args_is_help=True)
+app.add_typer(checkpoint_app, name="checkpoint")
 # User text (names, hosts, messages) is escaped before it meets markup; :emoji: codes in names stay text.
 console = Console(emoji=False)
 err = Console(stderr=True, emoji=False)
@@ -111,14 +113,16 @@ def schema_apply() -> None:
 def verify() -> None:
     """Recompute the event log's hash chain (and every replica's chain in the graph); exit 1 on a break, or when
     projection is stalled at an event that cannot be applied."""
+    from lineage_api.ingest import checkpoints
     from lineage_api.ingest.eventlog import EventLog
     from lineage_api.ingest.service import verify as verify_all
 
     settings = get_settings()
+    key = checkpoints.load_key(settings.data_dir).public_key()
     eventlog = EventLog(settings.data_dir / "events.sqlite")
     store = open_store(settings)
     try:
-        result = verify_all(eventlog=eventlog, store=store)
+        result = verify_all(eventlog=eventlog, store=store, key=key, log_origin=checkpoints.origin(settings.replica_id))
     finally:
         store.close()
         eventlog.close()
@@ -192,6 +196,25 @@ def demo(
         run_demo(settings=settings, store=store, host=host, port=port, serve=serve_api, console=console)
     finally:
         store.close()
+
+
+@checkpoint_app.command("export")
+def checkpoint_export(
+    limit: Annotated[int, typer.Option(help="Most checkpoints to export, newest first.")] = 10,
+) -> None:
+    """Print the public key and the latest signed checkpoints as JSON, for a third party to keep."""
+    from lineage_api.ingest import checkpoints, evidence
+    from lineage_api.ingest.eventlog import EventLog
+
+    settings = get_settings()
+    log_origin = checkpoints.origin(settings.replica_id)
+    key = evidence.key_info(key=checkpoints.load_key(settings.data_dir).public_key(), log_origin=log_origin)
+    eventlog = EventLog(settings.data_dir / "events.sqlite")
+    try:
+        page = evidence.list_checkpoints(eventlog=eventlog, log_origin=log_origin, limit=limit)
+    finally:
+        eventlog.close()
+    print(json.dumps({"key": key.model_dump(), "checkpoints": page.model_dump()["checkpoints"]}, indent=2))
 
 
 def _register_answers() -> None:

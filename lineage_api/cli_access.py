@@ -94,7 +94,7 @@ def register(app: typer.Typer) -> None:
         from lineage_api.auth.audit import AccessLog
         from lineage_api.auth.service import read_access, verify_access
 
-        access = AccessLog(get_settings().data_dir / "access.sqlite")
+        access = AccessLog.of(get_settings())
         try:
             page = read_access(access=access, after=after, limit=limit)
             check = verify_access(access=access)

@@ -83,10 +83,10 @@ ALL_STEPS = [Step(t, d) for t in EdgeType for d in (Direction.OUT,)]
 
 
 def snapshot(store: GraphStore, *, volatile: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Every node (but Event nodes) and edge, for comparing graphs."""
+    """Every node (but Event and Checkpoint nodes: the log's, not lineage) and edge, for comparing graphs."""
     nodes: dict[str, Any] = {}
     for label in NodeLabel:
-        if label is NodeLabel.EVENT:
+        if label in (NodeLabel.EVENT, NodeLabel.CHECKPOINT):
             continue
         offset = 0
         while True:

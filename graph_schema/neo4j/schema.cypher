@@ -14,6 +14,7 @@ CREATE CONSTRAINT decision_key IF NOT EXISTS FOR (n:Decision) REQUIRE n.decision
 CREATE CONSTRAINT evaluation_key IF NOT EXISTS FOR (n:Evaluation) REQUIRE n.evaluationId IS UNIQUE;
 CREATE CONSTRAINT incident_key IF NOT EXISTS FOR (n:Incident) REQUIRE n.incidentId IS UNIQUE;
 CREATE CONSTRAINT event_key IF NOT EXISTS FOR (n:Event) REQUIRE (n.replica, n.seq) IS UNIQUE;
+CREATE CONSTRAINT checkpoint_key IF NOT EXISTS FOR (n:Checkpoint) REQUIRE (n.origin, n.size) IS UNIQUE;
 CREATE INDEX node_label IF NOT EXISTS FOR (n:Node) ON (n.label);
 CREATE INDEX dataset_name IF NOT EXISTS FOR (n:Dataset) ON (n.name);
 CREATE INDEX job_name IF NOT EXISTS FOR (n:Job) ON (n.name);

@@ -57,7 +57,7 @@ class Auth:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.keys = KeyStore(settings.data_dir / "auth.sqlite")
-        self.access = AccessLog(settings.data_dir / "access.sqlite")
+        self.access = AccessLog.of(settings)
         conf = settings.auth
         self.limiter = RateLimiter(rate_per_minute=conf.rate_per_minute, burst=conf.burst)
 

@@ -37,6 +37,7 @@ _KIND_LABEL: dict[str, NodeLabel] = {
     "evaluation": NodeLabel.EVALUATION,
     "incident": NodeLabel.INCIDENT,
     "event": NodeLabel.EVENT,
+    "checkpoint": NodeLabel.CHECKPOINT,
 }
 _LABEL_KIND: dict[NodeLabel, str] = {v: k for k, v in _KIND_LABEL.items()}
 _LABEL_KIND[NodeLabel.DATASET_VERSION] = "dataset"

@@ -37,6 +37,12 @@ class IngestSettings(BaseModel):
     ack_wait_ms: int = Field(
         default=50, description="How long a single-event POST waits for projection (201) before answering 202."
     )
+    checkpoint_every: int = Field(
+        default=1000, ge=1, description="Sign a checkpoint of the event log's Merkle root after this many new events."
+    )
+    checkpoint_seconds: float = Field(
+        default=60.0, gt=0, description="Sign a checkpoint at least this often (seconds) while new events arrive."
+    )
 
 
 class AuthMode(StrEnum):

@@ -6,32 +6,56 @@ Appends from concurrent requests are grouped into one transaction by a writer th
 Chain: ``contentHash = sha256(canonical event)``, ``hash = sha256(prevHash + entryHash)``, where the canonical
 event is its JSON with sorted keys and no insignificant whitespace and ``entryHash`` binds the writer to it:
 ``sha256(contentHash + "\n" + canonical writer)`` (just ``contentHash`` for rows logged before writers were kept).
-Identical events (same contentHash) are stored once: appending one again answers with the first one's sequence
-number. Ownership claims (``lineage_api.ingest.registry``) are checked and recorded in the same transaction as the
-append, so two concurrent writers can never both take the same id.
+The chain hashes are also the leaves of an RFC 9162 Merkle tree kept beside the rows, with signed checkpoints of
+its root (``lineage_api.ingest.merkle_table``, docs/merkle.md). Identical events (same contentHash) are stored
+once: appending one again answers with the first one's sequence number. Ownership claims
+(``lineage_api.ingest.registry``) are checked and recorded in the same transaction as the append, so two
+concurrent writers can never both take the same id.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import queue
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lineage_api.core.errors import LineageError
 from lineage_api.core.times import now_iso
-from lineage_api.core.writer import Writer
-from lineage_api.ingest import registry
-from lineage_api.ingest.registry import Claim
+from lineage_api.ingest import merkle_table, registry
+from lineage_api.ingest.chain import (
+    GENESIS,
+    Appended,
+    ChainCheck,
+    LogItem,
+    LogRecord,
+    canonical,
+    chain_hash,
+    content_hash,
+    entry_hash,
+    verify_chain,
+)
 
-GENESIS = "0" * 64
+__all__ = [
+    "GENESIS",
+    "Appended",
+    "ChainCheck",
+    "EventLog",
+    "LogItem",
+    "LogRecord",
+    "canonical",
+    "chain_hash",
+    "content_hash",
+    "entry_hash",
+    "verify_chain",
+]
+
+_COLUMNS = "seq, content_hash, prev_hash, hash, received_at, body, writer_key, writer_role, writer_scope"
+_WRITER_COLUMNS = ("writer_key", "writer_role", "writer_scope")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -51,78 +75,13 @@ CREATE TABLE IF NOT EXISTS projection_failures (
 """
 
 
-def canonical(event: Any) -> str:
-    return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def content_hash(event: Any) -> str:
-    return hashlib.sha256(canonical(event).encode("utf-8")).hexdigest()
-
-
-def chain_hash(prev_hash: str, content: str) -> str:
-    return hashlib.sha256((prev_hash + content).encode("ascii")).hexdigest()
-
-
-def entry_hash(content: str, writer: Writer | None) -> str:
-    """What the chain links: the content hash, bound to the writer when there is one."""
-    if writer is None:
-        return content
-    return hashlib.sha256(f"{content}\n{writer.canonical()}".encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Appended:
-    """Where an event landed; ``error`` (and ``seq == 0``) when its claims were refused and nothing was stored."""
-
-    seq: int
-    duplicate: bool
-    error: LineageError | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LogItem:
-    """One event to append: its text, content hash, writer and the ownership claims it makes."""
-
-    body: str
-    content_hash: str
-    writer: Writer | None = None
-    claims: tuple[Claim, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class LogRecord:
-    seq: int
-    content_hash: str
-    prev_hash: str
-    hash: str
-    received_at: str
-    body: str
-    writer_key: str = ""
-    writer_role: str = ""
-    writer_scope: str = ""
-
-    @property
-    def writer(self) -> Writer | None:
-        return Writer.from_columns(self.writer_key, self.writer_role, self.writer_scope)
-
-
-@dataclass(frozen=True, slots=True)
-class ChainCheck:
-    ok: bool
-    count: int
-    first_break: int | None
-    reason: str | None = None
-
-
-_COLUMNS = "seq, content_hash, prev_hash, hash, received_at, body, writer_key, writer_role, writer_scope"
-_WRITER_COLUMNS = ("writer_key", "writer_role", "writer_scope")
-
-
 class EventLog:
     """Append-only, hash-chained, fsync'd event log in ``<data_dir>/events.sqlite``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, merkle: bool = True) -> None:
         from lineage_api.core.files import private_file
+
+        self._merkle = merkle  # off only to measure what the tree costs (benchmarks/merkle.py)
 
         private_file(path)  # data dir 0700, the log 0600 (SQLite gives its -wal/-shm the same mode)
         self.path = path
@@ -147,6 +106,8 @@ class EventLog:
             if column not in columns:
                 self._db.execute(f"ALTER TABLE events ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
         registry.ensure_schema(self._db)
+        self._db.executescript(merkle_table.SCHEMA)
+        self._backfill_tree()
         done = registry.registered_seq(self._db)
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq", (done,)).fetchall()
         if rows:
@@ -155,6 +116,39 @@ class EventLog:
                 record = LogRecord(*row)
                 registry.rebuild_claims(self._db, record.seq, json.loads(record.body), record.writer)
             registry.set_registered_seq(self._db, rows[-1][0])
+            self._db.execute("COMMIT")
+
+    def _backfill_tree(self) -> None:
+        """Add the Merkle leaves of rows logged before the tree was kept (or by a run with it off)."""
+        if not self._merkle:
+            return
+        have = merkle_table.size(self._db)
+        rows = self._db.execute("SELECT hash FROM events WHERE seq > ? ORDER BY seq", (have,)).fetchall()
+        if rows:
+            self._db.execute("BEGIN IMMEDIATE")
+            merkle_table.append_leaves(self._db, have, [merkle_table.log_leaf(r[0]) for r in rows])
+            self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The read connection, held for a consistent look at the rows, tree and checkpoints."""
+        with self._rlock:
+            self._rdb.execute("BEGIN")
+            try:
+                yield self._rdb
+            finally:
+                self._rdb.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """The write connection, in one transaction (for the checkpoints)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._db.execute("COMMIT")
 
     # -- writing -----------------------------------------------------------------------------------------------
@@ -200,6 +194,7 @@ class EventLog:
             try:
                 row = db.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
                 seq, prev = (row[0], row[1]) if row else (0, GENESIS)
+                first, leaves = seq, list[bytes]()
                 received = now_iso()
                 out: list[list[Appended]] = []
                 for items in groups:
@@ -234,9 +229,12 @@ class EventLog:
                         )
                         registry.record(db, seq, item.claims, item.writer)
                         prev = current
+                        leaves.append(merkle_table.log_leaf(current))
                         results.append(Appended(seq, False))
                     out.append(results)
                 registry.set_registered_seq(db, seq)
+                if self._merkle and leaves:
+                    merkle_table.append_leaves(db, first, leaves)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -361,22 +359,3 @@ class EventLog:
         with self._lock, self._rlock:
             self._db.close()
             self._rdb.close()
-
-
-def verify_chain(records: Iterator[LogRecord] | Sequence[LogRecord]) -> ChainCheck:
-    prev, expected_seq, count = GENESIS, 1, 0
-    for record in records:
-        count += 1
-        if record.seq != expected_seq:
-            return ChainCheck(False, count, expected_seq, f"sequence {expected_seq} is missing")
-        try:
-            digest = content_hash(json.loads(record.body))
-        except json.JSONDecodeError:
-            return ChainCheck(False, count, record.seq, "stored body is not JSON")
-        if digest != record.content_hash:
-            return ChainCheck(False, count, record.seq, "event content does not match its hash")
-        if record.prev_hash != prev or chain_hash(prev, entry_hash(digest, record.writer)) != record.hash:
-            return ChainCheck(False, count, record.seq, "hash chain broken")
-        prev = record.hash
-        expected_seq += 1
-    return ChainCheck(True, count, None)

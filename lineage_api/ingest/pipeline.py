@@ -71,6 +71,9 @@ class IngestPipeline:
         self.log = eventlog
         self.replica = settings.replica_id
         self.validators: list[Validator] = []
+        from lineage_api.ingest.checkpointer import Checkpointer
+
+        self.checkpointer = Checkpointer(settings=settings, eventlog=eventlog, store=store)
         self._requeue_skipped(eventlog)
         self._projected = eventlog.projected_seq()
         stall = eventlog.projection_stall()
@@ -189,6 +192,7 @@ class IngestPipeline:
     def _run(self) -> None:
         backoff = _FIRST_BACKOFF_S
         while not self._stop.is_set():
+            self._checkpoint()
             try:
                 records = self._next_batch()
                 if not records:
@@ -210,6 +214,12 @@ class IngestPipeline:
             if halt is not None:
                 self._stall(halt)
                 self._stop.wait(STALL_RETRY_S)  # a fixed store or bug resumes it (a restart retries at once)
+
+    def _checkpoint(self) -> None:
+        try:
+            self.checkpointer.maybe()
+        except Exception as exc:  # never stops projection; tried again on the next turn
+            log.warning("could not sign a checkpoint: %s", detail(exc))
 
     def _next_batch(self) -> list[LogRecord]:
         size = self.settings.ingest.projector_batch
@@ -257,4 +267,8 @@ class IngestPipeline:
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=30)
+        try:
+            self.checkpointer.make()
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("could not sign the shutdown checkpoint: %s", detail(exc))
         self.log.close()

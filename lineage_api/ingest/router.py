@@ -13,9 +13,18 @@ from lineage_api.auth.principal import Principal, guard, requires
 from lineage_api.auth.roles import Permission
 from lineage_api.core.deps import StateDep
 from lineage_api.core.errors import PayloadTooLarge
-from lineage_api.ingest import service
+from lineage_api.ingest import evidence, service
 from lineage_api.ingest.pipeline import IngestPipeline
-from lineage_api.ingest.schemas import BatchResult, EventPage, IngestResult, VerifyResult
+from lineage_api.ingest.schemas import (
+    BatchResult,
+    CheckpointKeyOut,
+    CheckpointPage,
+    ConsistencyProofOut,
+    EventPage,
+    InclusionProofOut,
+    IngestResult,
+    VerifyResult,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 Writer = Annotated[Principal, Depends(requires(Permission.INGEST))]
@@ -120,4 +129,42 @@ def get_events(
 @router.get("/events/verify", response_model=VerifyResult, **guard(Permission.READ_EVENTS))
 def verify_events(state: StateDep) -> VerifyResult:
     """Recompute the hash chains of the local log and of every replica's events in the graph store."""
-    return service.verify(eventlog=_pipeline(state).log, store=state.store)
+    pipeline = _pipeline(state)
+    signer = pipeline.checkpointer
+    return service.verify(eventlog=pipeline.log, store=state.store, key=signer.public_key, log_origin=signer.origin)
+
+
+@router.get("/events/checkpoints/key", response_model=CheckpointKeyOut, **guard(Permission.READ_EVENTS))
+def checkpoint_key(state: StateDep) -> CheckpointKeyOut:
+    """This replica's Ed25519 checkpoint-signing public key."""
+    signer = _pipeline(state).checkpointer
+    return evidence.key_info(key=signer.public_key, log_origin=signer.origin)
+
+
+@router.get("/events/checkpoints", response_model=CheckpointPage, **guard(Permission.READ_EVENTS))
+def list_checkpoints(state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> CheckpointPage:
+    """The signed checkpoints of this replica's event log, newest first."""
+    pipeline = _pipeline(state)
+    return evidence.list_checkpoints(eventlog=pipeline.log, log_origin=pipeline.checkpointer.origin, limit=limit)
+
+
+@router.get("/events/consistency", response_model=ConsistencyProofOut, **guard(Permission.READ_EVENTS))
+def consistency_proof(
+    state: StateDep,
+    old: Annotated[int, Query(alias="from", description="The older tree size.")],
+    new: Annotated[int, Query(alias="to", description="The newer tree size.")],
+) -> ConsistencyProofOut:
+    """RFC 9162 proof that the log of `from` events is a prefix of the log of `to` events."""
+    return evidence.consistency(eventlog=_pipeline(state).log, old=old, new=new)
+
+
+@router.get("/events/{seq}/proof", response_model=InclusionProofOut, **guard(Permission.READ_EVENTS))
+def inclusion_proof(
+    state: StateDep,
+    seq: int,
+    tree_size: Annotated[int | None, Query(alias="treeSize", description="Default: the latest checkpoint's.")] = None,
+) -> InclusionProofOut:
+    """RFC 9162 proof that event `seq` is in the log's tree of `treeSize` events."""
+    pipeline = _pipeline(state)
+    return evidence.inclusion(eventlog=pipeline.log, log_origin=pipeline.checkpointer.origin, seq=seq,
+                              tree_size=tree_size)

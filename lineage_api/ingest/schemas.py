@@ -63,7 +63,11 @@ class EventPage(BaseModel):
 
 
 class ChainStatus(BaseModel):
-    source: str = Field(description="'log' (this replica's local log) or 'graph:<replica>' (events in the store).")
+    source: str = Field(
+        description="'log' (this replica's local log), 'graph:<replica>' (events in the store), 'merkle' (the log"
+        " against its Merkle tree and signed checkpoints), 'merkle:graph' (against the store's copies of them)"
+        " or 'projection' (a halted projection)."
+    )
     ok: bool
     count: int
     firstBreak: int | None
@@ -73,5 +77,46 @@ class ChainStatus(BaseModel):
 class VerifyResult(BaseModel):
     ok: bool
     count: int = Field(description="Events checked in this replica's local log.")
-    firstBreak: int | None = Field(description="First sequence number of the local log that breaks the chain.")
+    firstBreak: int | None = Field(
+        description="First sequence number of the local log that breaks its chain or its Merkle checks."
+    )
     chains: list[ChainStatus]
+
+
+class CheckpointKeyOut(BaseModel):
+    algorithm: Literal["Ed25519"] = "Ed25519"
+    origin: str = Field(description="The event log's name, the first line of every checkpoint it signs.")
+    publicKey: str = Field(description="The 32-byte raw Ed25519 public key, standard base64.")
+    pem: str = Field(description="The same key as a SubjectPublicKeyInfo PEM.")
+
+
+class CheckpointOut(BaseModel):
+    origin: str
+    treeSize: int
+    rootHash: str = Field(description="The RFC 9162 root of the first treeSize events, standard base64.")
+    at: str = Field(description="When it was signed (not part of the signed text).")
+    signature: str = Field(description="Ed25519 signature over `note`, standard base64.")
+    note: str = Field(description="The signed text: `<origin>\\n<treeSize>\\n<rootHash>\\n`.")
+
+
+class CheckpointPage(BaseModel):
+    checkpoints: list[CheckpointOut] = Field(description="Newest first.")
+
+
+class InclusionProofOut(BaseModel):
+    seq: int
+    leafIndex: int = Field(description="seq - 1.")
+    treeSize: int
+    entry: str = Field(description="The leaf entry: the event's chain hash (hex); the leaf is SHA-256(0x00||bytes).")
+    leafHash: str = Field(description="Standard base64.")
+    rootHash: str = Field(description="Root of the tree of treeSize events, standard base64.")
+    proof: list[str] = Field(description="RFC 9162 inclusion path, leaf side first, standard base64.")
+    checkpoint: CheckpointOut | None = Field(description="The signed checkpoint of treeSize, when there is one.")
+
+
+class ConsistencyProofOut(BaseModel):
+    fromSize: int
+    toSize: int
+    fromRoot: str
+    toRoot: str
+    proof: list[str] = Field(description="RFC 9162 consistency proof, standard base64.")

@@ -7,9 +7,12 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from graph_schema import NodeLabel
 from lineage_api.core.errors import InvalidInput, LineageError, PayloadTooLarge
 from lineage_api.core.writer import Writer
+from lineage_api.ingest import evidence
 from lineage_api.ingest.authority import authorize
 from lineage_api.ingest.eventlog import ChainCheck, EventLog, LogRecord, verify_chain
 from lineage_api.ingest.parse import ParsedEvent, decode_json
@@ -168,11 +171,13 @@ def _status(source: str, check: ChainCheck) -> ChainStatus:
     return ChainStatus(source=source, ok=check.ok, count=check.count, firstBreak=check.first_break, reason=check.reason)
 
 
-def verify(*, eventlog: EventLog, store: GraphStore) -> VerifyResult:
-    """Recompute the local log's chain and every replica's chain kept in the graph store; a halted projection
-    (an event that cannot be applied, so none after it is in the graph) fails it too, as chain ``projection``."""
+def verify(*, eventlog: EventLog, store: GraphStore, key: Ed25519PublicKey, log_origin: str) -> VerifyResult:
+    """Recompute the local log's chain and every replica's chain kept in the graph store; check the log against
+    its Merkle tree and signed checkpoints (chains ``merkle``, ``merkle:graph``); a halted projection (an event
+    that cannot be applied, so none after it is in the graph) fails it too, as chain ``projection``."""
     local = eventlog.verify()
     chains = [_status("log", local)]
+    chains.extend(evidence.merkle_checks(eventlog=eventlog, store=store, log_origin=log_origin, key=key))
     replicas = sorted({str(n.props["replica"]) for n in store.find_nodes(NodeLabel.EVENT, {"seq": 1}, limit=1000)})
     for replica in replicas:
         chains.append(_status(f"graph:{replica}", verify_chain(list(_graph_chain(store, replica)))))
@@ -181,4 +186,6 @@ def verify(*, eventlog: EventLog, store: GraphStore) -> VerifyResult:
         seq, _, detail = stall
         reason = f"stalled at seq {seq}: {detail}"
         chains.append(ChainStatus(source="projection", ok=False, count=seq - 1, firstBreak=seq, reason=reason))
-    return VerifyResult(ok=all(c.ok for c in chains), count=local.count, firstBreak=local.first_break, chains=chains)
+    breaks = [c.firstBreak for c in chains if c.source in ("log", "merkle") and c.firstBreak is not None]
+    return VerifyResult(ok=all(c.ok for c in chains), count=local.count, firstBreak=min(breaks, default=None),
+                        chains=chains)

@@ -109,6 +109,8 @@ def test_a_poisoned_event_stalls_projection_until_the_store_is_fixed(store: Embe
     assert health["status"] == "ok" and health["ingest"]["lag"] == 0 and health["ingest"]["stalledAt"] is None
     assert verify["ok"] is True and [c["source"] for c in verify["chains"]] == [
         "log",
+        "merkle",
+        "merkle:graph",
         f"graph:{get_settings().replica_id}",
     ]
     runs = ("before-1", "before-2", "poisoned", "after-1", "after-2", "after-3")
