@@ -17,16 +17,20 @@ A failure raises ``ReplayFailed`` naming the event (its sequence number) and the
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from lineage_api.core.errors import ReplayFailed
+from lineage_api.ingest import checkpoints
+from lineage_api.ingest.checkpointer import checkpoint_node
 from lineage_api.ingest.eventlog import EventLog
+from lineage_api.ingest.evidence import merkle_checks
 from lineage_api.ingest.projector import apply_in_order, detail
 from lineage_api.store.embedded.store import EmbeddedStore
-from lineage_api.store.protocol import GraphStore
+from lineage_api.store.protocol import ChangeBatch, GraphStore
 
 Progress = Callable[[str, int, int], None]
 """``progress(phase, done, total)``; phase "checking" (the scratch store), "rebuilding" or "building"."""
@@ -39,6 +43,38 @@ def _check_chain(eventlog: EventLog) -> None:
             f"the event log's hash chain does not verify at seq {check.first_break}: {check.reason}",
             seq=check.first_break,
         )
+
+
+def _check_checkpoints(eventlog: EventLog, replica: str, graph: GraphStore | None) -> None:
+    """Refuse to rebuild from a log its own signed checkpoints, or the graph's copies of them, no longer vouch for
+    (a cut tail, re-chained rows): the graph's copies would be wiped with the evidence."""
+    origin = checkpoints.origin(replica)
+    key = checkpoints.load_key(eventlog.path.parent).public_key()
+    scratch: EmbeddedStore | None = None
+    if graph is None:  # only the log's own checkpoints to check against
+        scratch = EmbeddedStore(Path(tempfile.mkdtemp(prefix=".replay-", dir=eventlog.path.parent)) / "g.sqlite")
+        scratch.apply_schema()
+    try:
+        statuses = merkle_checks(eventlog=eventlog, store=graph or scratch, log_origin=origin, key=key)  # type: ignore[arg-type]
+    finally:
+        if scratch is not None:
+            scratch.close()
+            shutil.rmtree(scratch.path.parent, ignore_errors=True)
+    for status in statuses:
+        if not status.ok:
+            raise ReplayFailed(
+                f"the event log does not verify against its checkpoints ({status.source}) at seq "
+                f"{status.firstBreak}: {status.reason}",
+                seq=status.firstBreak,
+            )
+
+
+def _copy_checkpoints(store: GraphStore, eventlog: EventLog, replica: str) -> None:
+    """Give the rebuilt graph the log's signed checkpoints, as the projector keeps it."""
+    with eventlog.reading() as db:
+        signed = checkpoints.load(db, checkpoints.origin(replica))
+    if signed:
+        store.apply(ChangeBatch(nodes=[checkpoint_node(replica, c) for c in signed]))
 
 
 def _build(
@@ -78,6 +114,7 @@ def replay(
     it; returns how many events were applied. Raises ``ReplayFailed`` with ``store`` untouched when the chain
     does not verify or an event does not apply."""
     _check_chain(eventlog)
+    _check_checkpoints(eventlog, replica, store)
     with tempfile.TemporaryDirectory(prefix=".replay-", dir=eventlog.path.parent) as scratch_dir:
         scratch = EmbeddedStore(Path(scratch_dir) / "graph.sqlite")
         try:
@@ -90,6 +127,7 @@ def replay(
     count, last = _build(
         store, eventlog, replica=replica, batch=batch, phase="rebuilding", progress=progress, wiped=True
     )
+    _copy_checkpoints(store, eventlog, replica)
     eventlog.advance_projection(last)
     return count
 
@@ -102,6 +140,14 @@ def replay_file(
     with ``path`` untouched when the chain does not verify, an event does not apply or ``path`` is in use."""
     _check_chain(eventlog)
     if path.exists():
+        old = EmbeddedStore(path)
+        try:
+            _check_checkpoints(eventlog, replica, old)
+        finally:
+            old.close()
+    else:
+        _check_checkpoints(eventlog, replica, None)
+    if path.exists():
         try:
             _standalone(path)  # fold its WAL in: a -wal left beside the new file would be replayed onto it
         except sqlite3.OperationalError as exc:
@@ -112,6 +158,7 @@ def replay_file(
     try:
         store.apply_schema()
         count, last = _build(store, eventlog, replica=replica, batch=batch, phase="building", progress=progress)
+        _copy_checkpoints(store, eventlog, replica)
     except BaseException:
         store.close()
         _remove(fresh)

@@ -134,3 +134,38 @@ def test_replay_refuses_a_graph_file_in_use(tmp_path: Path) -> None:
     finally:
         eventlog.close()
         store.close()
+
+
+def _checkpoint_sizes(store: GraphStore) -> list[int]:
+    from graph_schema import NodeLabel
+
+    return sorted(int(n.props["size"]) for n in store.find_nodes(NodeLabel.CHECKPOINT, limit=100))
+
+
+def test_replay_keeps_the_signed_checkpoints_and_refuses_a_log_they_no_longer_vouch_for(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    with api(store, tmp_path, checkpoint_every=5) as client:
+        for event in _events(12):
+            assert client.post("/api/v1/lineage", json=event).status_code == 201
+    signed = _checkpoint_sizes(store)
+    assert signed and max(signed) == 12
+    eventlog = EventLog(tmp_path / "events.sqlite")
+    try:
+        assert replay(store=store, eventlog=eventlog, replica="r1") == 12
+    finally:
+        eventlog.close()
+    assert _checkpoint_sizes(store) == signed  # the rebuilt graph holds them again
+    before = snapshot(store)
+    db = sqlite3.connect(tmp_path / "events.sqlite")
+    db.execute("DELETE FROM events WHERE seq > 8")  # the log's tail cut
+    db.commit()
+    db.close()
+    eventlog = EventLog(tmp_path / "events.sqlite")
+    try:
+        with pytest.raises(ReplayFailed, match="does not verify against its checkpoints") as failed:
+            replay(store=store, eventlog=eventlog, replica="r1")
+    finally:
+        eventlog.close()
+    assert failed.value.seq == 9 and failed.value.untouched
+    assert snapshot(store) == before and _checkpoint_sizes(store) == signed
