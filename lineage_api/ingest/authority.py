@@ -20,7 +20,7 @@ from lineage_api.core import ids
 from lineage_api.core.errors import Forbidden
 from lineage_api.core.writer import Writer
 from lineage_api.ingest import facets as f
-from lineage_api.ingest.eventlog import content_hash
+from lineage_api.ingest.chain import content_hash
 from lineage_api.ingest.parse import DatasetRef, EventKind, ParsedEvent
 from lineage_api.ingest.registry import Claim, ClaimKind
 

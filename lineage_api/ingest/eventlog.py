@@ -27,6 +27,7 @@ from pathlib import Path
 from lineage_api.core.errors import LineageError
 from lineage_api.core.times import now_iso
 from lineage_api.ingest import merkle_table, registry
+from lineage_api.ingest.authority import claims_of
 from lineage_api.ingest.chain import (
     GENESIS,
     Appended,
@@ -39,6 +40,7 @@ from lineage_api.ingest.chain import (
     entry_hash,
     verify_chain,
 )
+from lineage_api.ingest.parse import parse_event
 
 __all__ = [
     "GENESIS",
@@ -114,7 +116,7 @@ class EventLog:
             self._db.execute("BEGIN IMMEDIATE")
             for row in rows:
                 record = LogRecord(*row)
-                registry.rebuild_claims(self._db, record.seq, json.loads(record.body), record.writer)
+                _rebuild_claims(self._db, record)
             registry.set_registered_seq(self._db, rows[-1][0])
             self._db.execute("COMMIT")
 
@@ -359,3 +361,12 @@ class EventLog:
         with self._lock, self._rlock:
             self._db.close()
             self._rdb.close()
+
+
+def _rebuild_claims(db: sqlite3.Connection, record: LogRecord) -> None:
+    """Record what an already logged event claims (catching the registry up with the log)."""
+    try:
+        event = parse_event(json.loads(record.body))
+    except LineageError:
+        return
+    registry.record(db, record.seq, claims_of(event), record.writer)

@@ -16,7 +16,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,6 +28,7 @@ from lineage_api.ingest.eventlog import Appended, EventLog, LogItem, LogRecord, 
 from lineage_api.ingest.parse import ParsedEvent, parse_event
 from lineage_api.ingest.projector import Halt, apply_in_order, detail, is_transient, summary
 from lineage_api.ingest.projector import to_logged as to_logged
+from lineage_api.ingest.validation import Validator, default_validators
 from lineage_api.store.protocol import GraphStore
 
 log = logging.getLogger("lineage_api.ingest")
@@ -36,7 +37,6 @@ STALL_RETRY_S = 30.0
 _FIRST_BACKOFF_S = 0.2
 _MAX_BACKOFF_S = 5.0
 
-Validator = Callable[[dict[str, Any], ParsedEvent], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +103,6 @@ class IngestPipeline:
     @classmethod
     def open(cls, settings: Settings, store: GraphStore) -> IngestPipeline:
         pipeline = cls(settings, store, EventLog(settings.data_dir / "events.sqlite"))
-        from lineage_api.ingest.validation import default_validators
-
         pipeline.validators.extend(default_validators())
         return pipeline
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from lineage_api.core.errors import Conflict, Forbidden, LineageError
+from lineage_api.core.errors import Conflict, Forbidden
 from lineage_api.core.writer import Writer
 
 _SCHEMA = """
@@ -86,9 +85,7 @@ def set_registered_seq(db: sqlite3.Connection, seq: int) -> None:
 
 
 def owner(db: sqlite3.Connection, entity: str) -> Owner | None:
-    row = db.execute(
-        "SELECT namespace, writer, target, seq, digest FROM owners WHERE entity = ?", (entity,)
-    ).fetchone()
+    row = db.execute("SELECT namespace, writer, target, seq, digest FROM owners WHERE entity = ?", (entity,)).fetchone()
     return Owner(row[0], row[1], row[2], int(row[3]), row[4]) if row else None
 
 
@@ -173,16 +170,3 @@ def record(db: sqlite3.Connection, seq: int, claims: tuple[Claim, ...], writer: 
                 "UPDATE owners SET writer = ?, target = ?, namespace = ? WHERE entity = ?",
                 (key, claim.target, claim.namespace, claim.entity),
             )
-
-
-def rebuild_claims(db: sqlite3.Connection, seq: int, data: Any, writer: Writer | None) -> None:
-    """Record what an already logged event claims (catching the registry up with the log)."""
-    from lineage_api.ingest.authority import claims_of
-    from lineage_api.ingest.parse import parse_event
-
-    try:
-        event = parse_event(data)
-    except LineageError:
-        return
-    record(db, seq, claims_of(event), writer)
-

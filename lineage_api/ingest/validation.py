@@ -12,7 +12,7 @@ of anything the projection reads (``shapes.py``) and more graph than one transac
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -24,8 +24,9 @@ from lineage_api.core.times import parse_time
 from lineage_api.ingest.bounds import check_bounds
 from lineage_api.ingest.fanout import check_fanout
 from lineage_api.ingest.parse import ParsedEvent
-from lineage_api.ingest.pipeline import Validator
 from lineage_api.ingest.shapes import check_shapes
+
+Validator = Callable[[dict[str, Any], ParsedEvent], None]
 
 _TIME_FIELDS = ("grantedAt", "expiresAt", "revokedAt", "reviewedAt", "decidedAt", "reportedAt", "producedAt")
 
